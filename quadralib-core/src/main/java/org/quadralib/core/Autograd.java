@@ -1,0 +1,189 @@
+package org.quadralib.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quadralib.core.memory.Buffers;
+import org.quadralib.core.memory.MemoryCategory;
+import org.quadralib.core.memory.MemoryTracker;
+import org.quadralib.core.ops.Reduce;
+
+/**
+ * The reverse-mode engine: records nodes during forward and walks them in reverse topological order in
+ * backward, accumulating gradients.
+ *
+ * <p>Gradients returned by a node for an input whose shape was broadcast are summed back to the input's shape
+ * here, in one place. Leaves that require a gradient accumulate into {@link Tensor#grad()} (a persistent buffer
+ * counted as {@link MemoryCategory#GRADIENT}); intermediate gradients live only during the walk. Backward itself
+ * records nothing: higher-order gradients are not supported.
+ */
+public final class Autograd {
+
+    private Autograd() {
+    }
+
+    /**
+     * Records a node for {@code output = op(inputs)} if recording is on and any input requires a gradient.
+     *
+     * @return the node, on which the op saves tensors and sets its backward function, or null if nothing is recorded
+     */
+    public static Node record(String op, Tensor output, Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return null;
+        }
+        boolean any = false;
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        Node n = new Node(op, inputs, MemoryTracker.owner());
+        output.setGradFn(n);
+        return n;
+    }
+
+    /** True if recording is on and any of {@code inputs} requires a gradient. */
+    public static boolean needsGrad(Tensor... inputs) {
+        if (!GradMode.isEnabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward: tensor of shape " + Shapes.str(root.shape())
+                    + " does not require a gradient (no input of the computation had requiresGrad(true))");
+        }
+        if (seed == null) {
+            if (root.numel() != 1) {
+                throw new IllegalStateException("backward: implicit seed only for a one-element output; got shape "
+                        + Shapes.str(root.shape()) + ", pass a seed gradient");
+            }
+            seed = Tensor.ones(root.shape());
+        } else if (!Arrays.equals(seed.shape(), root.shape())) {
+            throw new IllegalArgumentException("backward: seed shape " + Shapes.str(seed.shape()) + " differs from output shape "
+                    + Shapes.str(root.shape()));
+        }
+        if (root.isLeaf()) {
+            accumulateLeaf(root, seed);
+            return;
+        }
+        List<Node> order = topologicalOrder(root.gradFn());
+        Map<Node, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root.gradFn(), seed);
+        try (GradMode.Scope g = GradMode.noGrad();
+                Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION_GRADIENT)) {
+            for (Node node : order) {
+                Tensor gOut = grads.remove(node);
+                if (gOut == null) {
+                    if (!retainGraph) {
+                        node.free();
+                    }
+                    continue;
+                }
+                Tensor[] gIn;
+                try (MemoryTracker.AutoCloseableOwner o = MemoryTracker.withOwner(node.owner())) {
+                    gIn = node.runBackward(gOut);
+                }
+                if (!retainGraph) {
+                    node.free();
+                }
+                Tensor[] inputs = node.inputArray();
+                if (gIn.length != inputs.length) {
+                    throw new IllegalStateException("backward of '" + node.op() + "' returned " + gIn.length + " gradients for "
+                            + inputs.length + " inputs");
+                }
+                for (int i = 0; i < inputs.length; i++) {
+                    Tensor in = inputs[i];
+                    if (in == null || gIn[i] == null || !in.requiresGrad()) {
+                        continue;
+                    }
+                    Tensor gi = reduceToShape(node.op(), gIn[i], in.shape());
+                    if (in.isLeaf()) {
+                        accumulateLeaf(in, gi);
+                    } else {
+                        grads.merge(in.gradFn(), gi, Tensor::add);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Tensor reduceToShape(String op, Tensor g, int[] shape) {
+        int[] gs = g.shape();
+        if (Arrays.equals(gs, shape)) {
+            return g;
+        }
+        int lead = gs.length - shape.length;
+        if (lead < 0) {
+            throw new IllegalStateException("backward of '" + op + "': gradient shape " + Shapes.str(gs)
+                    + " has fewer dimensions than input shape " + Shapes.str(shape));
+        }
+        List<Integer> dims = new ArrayList<>();
+        for (int i = 0; i < gs.length; i++) {
+            if (i < lead) {
+                dims.add(i);
+            } else if (shape[i - lead] == 1 && gs[i] != 1) {
+                dims.add(i);
+            } else if (shape[i - lead] != gs[i]) {
+                throw new IllegalStateException("backward of '" + op + "': gradient shape " + Shapes.str(gs)
+                        + " does not broadcast to input shape " + Shapes.str(shape));
+            }
+        }
+        if (dims.isEmpty()) {
+            return g.reshape(shape);
+        }
+        return Reduce.sum(g, dims.stream().mapToInt(Integer::intValue).toArray(), true).reshape(shape);
+    }
+
+    private static void accumulateLeaf(Tensor leaf, Tensor g) {
+        Tensor existing = leaf.grad();
+        if (existing == null) {
+            leaf.setGrad(g.copyAs(MemoryCategory.GRADIENT));
+        } else {
+            org.quadralib.core.ops.InPlace.addInto(existing, g);
+        }
+    }
+
+    private static List<Node> topologicalOrder(Node root) {
+        // Iterative post-order DFS, reversed: every node comes before the nodes that produced its inputs.
+        List<Node> post = new ArrayList<>();
+        Map<Node, Boolean> visited = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        visited.put(root, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] top = stack.peek();
+            Node n = (Node) top[0];
+            int i = (Integer) top[1];
+            Tensor[] inputs = n.inputArray();
+            if (i < inputs.length) {
+                top[1] = i + 1;
+                Tensor in = inputs[i];
+                if (in != null && in.gradFn() != null && !visited.containsKey(in.gradFn())) {
+                    visited.put(in.gradFn(), Boolean.TRUE);
+                    stack.push(new Object[] {in.gradFn(), 0});
+                }
+            } else {
+                stack.pop();
+                post.add(n);
+            }
+        }
+        java.util.Collections.reverse(post);
+        return post;
+    }
+}

@@ -1,0 +1,108 @@
+package org.quadralib.core;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A differentiable op written by hand: subclasses give the forward computation and its backward.
+ *
+ * <p>{@link #apply} runs {@link #forward} with recording switched off (so it may use any op or raw kernel),
+ * then records one node whose backward calls {@link #backward}. What forward keeps for backward goes through
+ * {@link Context#save}, and so through the saved-tensor registry; a function that recomputes in backward
+ * instead of saving (hybrid back-propagation) simply saves less.
+ *
+ * <pre>{@code
+ * final class Square extends Function {
+ *     protected Tensor forward(Context ctx, Tensor... in) { ctx.save(in[0]); return in[0].mul(in[0]); }
+ *     protected Tensor[] backward(Context ctx, Tensor g) { return new Tensor[] {g.mul(ctx.saved(0)).mul(2f)}; }
+ * }
+ * }</pre>
+ */
+public abstract class Function {
+
+    /** What forward hands to backward. */
+    public static final class Context {
+        private final List<Tensor> pending = new ArrayList<>();
+        private final List<SavedTensors.Saved> saved = new ArrayList<>();
+        private final Map<String, Object> values = new HashMap<>();
+        private final boolean[] needsGrad;
+
+        Context(boolean[] needsGrad) {
+            this.needsGrad = needsGrad;
+        }
+
+        /** Keeps {@code t} for backward; it is counted by the saved-tensor registry. Returns its index. */
+        public int save(Tensor t) {
+            pending.add(t);
+            return pending.size() - 1;
+        }
+
+        /**
+         * The {@code i}-th saved tensor.
+         *
+         * @throws IllegalStateException if the graph was freed by an earlier backward
+         */
+        public Tensor saved(int i) {
+            return saved.isEmpty() ? pending.get(i) : saved.get(i).get();
+        }
+
+        /** Stores a non-tensor value (shapes, flags, small statistics arrays). */
+        public void put(String key, Object value) {
+            values.put(key, value);
+        }
+
+        /** A value stored with {@link #put}. */
+        @SuppressWarnings("unchecked")
+        public <T> T get(String key) {
+            return (T) values.get(key);
+        }
+
+        /** True if input {@code i} needs a gradient; backward may return null for the others. */
+        public boolean needsInputGrad(int i) {
+            return needsGrad[i];
+        }
+
+        void bind(Node node) {
+            for (Tensor t : pending) {
+                saved.add(node.save(t));
+            }
+        }
+    }
+
+    /** The op name used in the graph, errors and profiles; defaults to the class's simple name. */
+    protected String name() {
+        return getClass().getSimpleName();
+    }
+
+    /** Computes the output; runs without graph recording. */
+    protected abstract Tensor forward(Context ctx, Tensor... inputs);
+
+    /** Gradients of the inputs given the gradient of the output; one entry per input, null where not needed. */
+    protected abstract Tensor[] backward(Context ctx, Tensor gradOutput);
+
+    /** Runs the function and records it in the graph if any input requires a gradient. */
+    public final Tensor apply(Tensor... inputs) {
+        boolean[] needs = new boolean[inputs.length];
+        boolean record = GradMode.isEnabled();
+        for (int i = 0; i < inputs.length; i++) {
+            needs[i] = record && inputs[i] != null && inputs[i].requiresGrad();
+        }
+        Context ctx = new Context(needs);
+        Tensor out;
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            out = forward(ctx, inputs);
+        }
+        if (out.gradFn() != null || out.requiresGrad()) {
+            // forward returned an input or a leaf: give it a fresh identity so recording does not rewrite it.
+            out = out.detach();
+        }
+        Node node = Autograd.record(name(), out, inputs);
+        if (node != null) {
+            ctx.bind(node);
+            node.backward(g -> backward(ctx, g));
+        }
+        return out;
+    }
+}

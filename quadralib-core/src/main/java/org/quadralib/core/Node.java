@@ -1,0 +1,103 @@
+package org.quadralib.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One recorded op in the autograd graph: its inputs, the tensors it saved for backward, and the function that
+ * maps the gradient of its output to the gradients of its inputs.
+ *
+ * <p>Ops create nodes with {@link Autograd#record}, save what backward needs through {@link #save} (so the
+ * saved-tensor registry sees it), and set the backward function with {@link #backward(Function)}. Backward
+ * functions return one gradient per input (null where an input needs none); a gradient may have the broadcast
+ * shape, the engine sums it back to the input's shape.
+ */
+public final class Node {
+
+    private final String op;
+    private final Tensor[] inputs;
+    private final List<SavedTensors.Saved> saved = new ArrayList<>(2);
+    private final String owner;
+    private Function<Tensor, Tensor[]> backward;
+    private boolean freed;
+
+    Node(String op, Tensor[] inputs, String owner) {
+        this.op = op;
+        this.inputs = inputs;
+        this.owner = owner;
+    }
+
+    /** The op's name, e.g. {@code "conv2d"}. */
+    public String op() {
+        return op;
+    }
+
+    /** The module path that was running when the op was recorded, or {@code ""}. */
+    public String owner() {
+        return owner;
+    }
+
+    /** The op's inputs. */
+    public List<Tensor> inputs() {
+        return List.of(inputs);
+    }
+
+    Tensor[] inputArray() {
+        return inputs;
+    }
+
+    /** True if input {@code i} needs a gradient. */
+    public boolean needsGrad(int i) {
+        return inputs[i].requiresGrad();
+    }
+
+    /**
+     * Keeps {@code t} for backward, counted by the saved-tensor registry.
+     *
+     * @return a handle whose {@code get()} returns {@code t} until the graph is freed
+     */
+    public SavedTensors.Saved save(Tensor t) {
+        SavedTensors.Saved s = SavedTensors.save(t, this);
+        saved.add(s);
+        return s;
+    }
+
+    /** Sets the backward function: gradient of the output to gradients of the inputs. */
+    public void backward(Function<Tensor, Tensor[]> fn) {
+        this.backward = fn;
+    }
+
+    Tensor[] runBackward(Tensor gradOutput) {
+        if (freed) {
+            throw new IllegalStateException("backward through '" + op + "' a second time: its saved tensors were freed by the first"
+                    + " backward; call backward(seed, true) to keep the graph");
+        }
+        if (backward == null) {
+            throw new IllegalStateException("op '" + op + "' recorded no backward function");
+        }
+        return backward.apply(gradOutput);
+    }
+
+    /** Releases the saved tensors; later backward calls through this node throw. */
+    void free() {
+        if (!freed) {
+            freed = true;
+            for (SavedTensors.Saved s : saved) {
+                s.release();
+            }
+            saved.clear();
+            backward = null;
+        }
+    }
+
+    /** True once backward freed this node. */
+    public boolean isFreed() {
+        return freed;
+    }
+
+    @Override
+    public String toString() {
+        return "Node(" + op + (owner.isEmpty() ? "" : " in " + owner) + ")";
+    }
+}

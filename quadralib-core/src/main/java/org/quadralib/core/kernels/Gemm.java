@@ -1,0 +1,180 @@
+package org.quadralib.core.kernels;
+
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Single-precision general matrix multiply on row-major {@code float[]} storage, with BLAS semantics:
+ *
+ * <pre>C = alpha · op(A) · op(B) + beta · C</pre>
+ *
+ * where {@code op(X)} is {@code X} or its transpose, {@code op(A)} is {@code m × k}, {@code op(B)} is
+ * {@code k × n} and {@code C} is {@code m × n}. Element {@code (i, j)} of a row-major operand stored from
+ * {@code off} with leading dimension {@code ld} is at {@code off + i·ld + j}; a transposed operand is read as
+ * stored, so {@code transA} means A is stored {@code k × m}.
+ *
+ * <p>Kernels: {@link Kernel#VECTOR}, a register-blocked FMA kernel on the JDK Vector API, runs when the
+ * {@code jdk.incubator.vector} module is present (start the JVM with
+ * {@code --add-modules=jdk.incubator.vector}); otherwise the plain-Java packed kernel {@link Kernel#SCALAR}
+ * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/README.md}). The choice is
+ * logged once.
+ *
+ * <p>Large products are split across {@link org.quadralib.core.Parallel} workers by blocks of rows or
+ * columns of C. Each element of C is always computed by the same sequence of operations, so results are
+ * bit-identical for any thread count and schedule.
+ */
+public final class Gemm {
+
+    /** The GEMM implementations; {@link #defaultKernel()} picks the fastest available. */
+    public enum Kernel {
+        /** Packed 6×16 (AVX2) FMA micro-kernel on the JDK Vector API; needs {@code jdk.incubator.vector}. */
+        VECTOR,
+        /** Packed plain-Java kernel that C2 auto-vectorises; always available. */
+        SCALAR,
+        /** EJML's {@code CommonOps_FDRM}, operands wrapped or copied into EJML matrices; always available. */
+        EJML;
+
+        /** Whether this kernel can run in this JVM. */
+        public boolean available() {
+            return this != VECTOR || VECTOR_IMPL != null;
+        }
+    }
+
+    /** Up to this many multiply-adds the unpacked path is faster than packing A and B. */
+    private static final long SMALL_MNK = 24L * 24 * 24;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
+    private static final PackedGemm VECTOR_IMPL = loadVector();
+    private static final Kernel DEFAULT = VECTOR_IMPL != null ? Kernel.VECTOR : Kernel.SCALAR;
+
+    static {
+        if (VECTOR_IMPL != null) {
+            LOG.info("GEMM kernel: {}", VECTOR_IMPL.describe());
+        } else {
+            LOG.info("GEMM kernel: {} (module jdk.incubator.vector absent; add --add-modules=jdk.incubator.vector "
+                    + "to the java command line for the faster Vector API kernel)", ScalarGemm.INSTANCE.describe());
+        }
+    }
+
+    private Gemm() {
+    }
+
+    private static PackedGemm loadVector() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        // Only touched when the module is present, so VectorGemm (and FloatVector) is never linked otherwise.
+        return VectorGemm.create();
+    }
+
+    /** Whether the JDK Vector API module is present, i.e. {@link Kernel#VECTOR} is available. */
+    public static boolean vectorApiAvailable() {
+        return VECTOR_IMPL != null;
+    }
+
+    /** The kernel {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int,
+     * float, float[], int, int)} uses: {@link Kernel#VECTOR} when available, else {@link Kernel#SCALAR}. */
+    public static Kernel defaultKernel() {
+        return DEFAULT;
+    }
+
+    /** A description of the default kernel, e.g. {@code "Vector API 6x16 FMA micro-kernel (256-bit)"}. */
+    public static String kernelName() {
+        return VECTOR_IMPL != null ? VECTOR_IMPL.describe() : ScalarGemm.INSTANCE.describe();
+    }
+
+    /**
+     * {@code C = alpha · op(A) · op(B) + beta · C} with the {@linkplain #defaultKernel() default kernel}.
+     *
+     * @param transA whether A is stored transposed ({@code k × m}, leading dimension {@code lda ≥ m})
+     * @param transB whether B is stored transposed ({@code n × k}, leading dimension {@code ldb ≥ k})
+     * @param m rows of op(A) and C
+     * @param n columns of op(B) and C
+     * @param k columns of op(A), rows of op(B)
+     * @param alpha scale of the product
+     * @param a A's storage, read from {@code aOff}
+     * @param lda A's leading dimension (distance between stored rows)
+     * @param b B's storage, read from {@code bOff}
+     * @param ldb B's leading dimension
+     * @param beta scale of the old C; when {@code 0} C is not read, so it may hold NaN or garbage
+     * @param c C's storage, written from {@code cOff}; must not overlap A or B
+     * @param ldc C's leading dimension ({@code ≥ n})
+     * @throws IllegalArgumentException if a dimension is negative, a leading dimension is too small, or an
+     *         operand does not fit in its array from its offset
+     * @throws NullPointerException if an array that is read or written is null
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        sgemm(DEFAULT, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@code C = alpha · op(A) · op(B) + beta · C} with the given kernel (for tests and benchmarks); the
+     * parameters are those of
+     * {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float,
+     * float[], int, int)}.
+     *
+     * @throws UnsupportedOperationException if {@code kernel} is {@link Kernel#VECTOR} and the Vector API
+     *         module is absent
+     * @throws IllegalArgumentException as for the default-kernel overload
+     */
+    public static void sgemm(Kernel kernel, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        Objects.requireNonNull(kernel, "kernel");
+        if (!kernel.available()) {
+            throw new UnsupportedOperationException(
+                    "sgemm: VECTOR kernel needs the jdk.incubator.vector module (--add-modules=jdk.incubator.vector)");
+        }
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        checkOperand("C", c, cOff, ldc, m, n);
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
+        checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
+        if (kernel == Kernel.EJML) {
+            EjmlGemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else if ((long) m * n * k <= SMALL_MNK) {
+            SmallGemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            PackedGemm impl = kernel == Kernel.VECTOR ? VECTOR_IMPL : ScalarGemm.INSTANCE;
+            impl.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /** Validates a stored {@code rows × cols} operand (rows, cols ≥ 1) with leading dimension {@code ld}. */
+    private static void checkOperand(String name, float[] x, int off, int ld, int rows, int cols) {
+        Objects.requireNonNull(x, name);
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException("sgemm: leading dimension of " + name + " is " + ld
+                    + ", must be >= " + cols + " for a stored " + rows + "x" + cols + " matrix");
+        }
+        long last = (long) off + (long) (rows - 1) * ld + cols;
+        if (off < 0 || last > x.length) {
+            throw new IllegalArgumentException("sgemm: " + name + " (" + rows + "x" + cols + ", offset " + off
+                    + ", leading dimension " + ld + ") needs " + last + " floats, array has " + x.length);
+        }
+    }
+
+    /** {@code C = beta · C}; {@code beta == 0} writes zeros without reading C. */
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        if (beta == 1f) {
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            int o = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                c[o + j] = beta == 0f ? 0f : beta * c[o + j];
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package org.quadralib.core.kernels;
+
+import org.quadralib.core.Parallel;
+
+/**
+ * 2-D pooling over NCHW planes, parallel over the {@code n·c} planes. Padding cells never win a max and, for
+ * average pooling, count in the divisor (PyTorch's {@code count_include_pad=True}).
+ */
+public final class PoolKernels {
+
+    private PoolKernels() {
+    }
+
+    /** Output size of a pooling window: {@code (in + 2·pad − k) / stride + 1}. */
+    public static int outSize(int in, int k, int stride, int pad) {
+        return (in + 2 * pad - k) / stride + 1;
+    }
+
+    /**
+     * Max pooling. {@code argmax[plane·oh·ow + o]} receives the index {@code h·w_in + w} of the winning input
+     * cell within its plane (as a float, exact below 2^24).
+     */
+    public static void maxForward(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+            float[] y, float[] argmax) {
+        int oh = outSize(h, kh, sh, ph);
+        int ow = outSize(w, kw, sw, pw);
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, oh * ow)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w;
+                int yb = p * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * sh - ph;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * sw - pw;
+                        float best = Float.NEGATIVE_INFINITY;
+                        int bi = -1;
+                        for (int ky = 0; ky < kh; ky++) {
+                            int iy = y0 + ky;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            int row = xb + iy * w;
+                            for (int kx = 0; kx < kw; kx++) {
+                                int ix = x0 + kx;
+                                if (ix < 0 || ix >= w) {
+                                    continue;
+                                }
+                                float v = x[row + ix];
+                                if (v > best || bi < 0 || Float.isNaN(v)) {
+                                    best = v;
+                                    bi = iy * w + ix;
+                                    if (Float.isNaN(v)) {
+                                        ky = kh;
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        y[yb + oy * ow + ox] = best;
+                        argmax[yb + oy * ow + ox] = bi;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Scatters {@code gy} to the winning cells; {@code gx} must be zero on entry. */
+    public static void maxBackward(float[] gy, float[] argmax, int planes, int h, int w, int oh, int ow, float[] gx) {
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, oh * ow)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w;
+                int yb = p * oh * ow;
+                for (int o = 0; o < oh * ow; o++) {
+                    gx[xb + (int) argmax[yb + o]] += gy[yb + o];
+                }
+            }
+        });
+    }
+
+    /** Average pooling with padding counted in the divisor. */
+    public static void avgForward(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, float[] y) {
+        int oh = outSize(h, kh, sh, ph);
+        int ow = outSize(w, kw, sw, pw);
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, oh * ow)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w;
+                int yb = p * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int y0 = oy * sh - ph;
+                        int x0 = ox * sw - pw;
+                        int y1 = Math.min(y0 + kh, h + ph);
+                        int x1 = Math.min(x0 + kw, w + pw);
+                        int count = (y1 - y0) * (x1 - x0);
+                        float s = 0f;
+                        for (int iy = Math.max(y0, 0); iy < Math.min(y1, h); iy++) {
+                            for (int ix = Math.max(x0, 0); ix < Math.min(x1, w); ix++) {
+                                s += x[xb + iy * w + ix];
+                            }
+                        }
+                        y[yb + oy * ow + ox] = s / count;
+                    }
+                }
+            }
+        });
+    }
+
+    /** Backward of {@link #avgForward}; {@code gx} must be zero on entry. */
+    public static void avgBackward(float[] gy, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, float[] gx) {
+        int oh = outSize(h, kh, sh, ph);
+        int ow = outSize(w, kw, sw, pw);
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, oh * ow)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w;
+                int yb = p * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int y0 = oy * sh - ph;
+                        int x0 = ox * sw - pw;
+                        int y1 = Math.min(y0 + kh, h + ph);
+                        int x1 = Math.min(x0 + kw, w + pw);
+                        float g = gy[yb + oy * ow + ox] / ((y1 - y0) * (x1 - x0));
+                        for (int iy = Math.max(y0, 0); iy < Math.min(y1, h); iy++) {
+                            for (int ix = Math.max(x0, 0); ix < Math.min(x1, w); ix++) {
+                                gx[xb + iy * w + ix] += g;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Adaptive average pooling: output cell i covers input rows [⌊i·h/oh⌋, ⌈(i+1)·h/oh⌉), likewise columns. */
+    public static void adaptiveAvgForward(float[] x, int planes, int h, int w, int oh, int ow, float[] y) {
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, h * w)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w;
+                int yb = p * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * h / oh;
+                    int y1 = ((oy + 1) * h + oh - 1) / oh;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * w / ow;
+                        int x1 = ((ox + 1) * w + ow - 1) / ow;
+                        float s = 0f;
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                s += x[xb + iy * w + ix];
+                            }
+                        }
+                        y[yb + oy * ow + ox] = s / ((y1 - y0) * (x1 - x0));
+                    }
+                }
+            }
+        });
+    }
+
+    /** Backward of {@link #adaptiveAvgForward}; {@code gx} must be zero on entry. */
+    public static void adaptiveAvgBackward(float[] gy, int planes, int h, int w, int oh, int ow, float[] gx) {
+        Parallel.forRange(planes, Math.max(1, 4096 / Math.max(1, h * w)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int xb = p * h * w;
+                int yb = p * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int y0 = oy * h / oh;
+                    int y1 = ((oy + 1) * h + oh - 1) / oh;
+                    for (int ox = 0; ox < ow; ox++) {
+                        int x0 = ox * w / ow;
+                        int x1 = ((ox + 1) * w + ow - 1) / ow;
+                        float g = gy[yb + oy * ow + ox] / ((y1 - y0) * (x1 - x0));
+                        for (int iy = y0; iy < y1; iy++) {
+                            for (int ix = x0; ix < x1; ix++) {
+                                gx[xb + iy * w + ix] += g;
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}

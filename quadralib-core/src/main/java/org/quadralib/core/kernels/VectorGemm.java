@@ -1,0 +1,108 @@
+package org.quadralib.core.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Packed GEMM with a 5 × (2·lanes) register-blocked FMA micro-kernel on the JDK Vector API (5×16 on AVX2).
+ * Ten accumulators cover the 4-cycle latency of two FMA pipes (8 in flight) with slack. The BLIS shape 6×16
+ * needs 12 accumulators + 2 B vectors + 1 broadcast = 15 of the 16 AVX2 registers, and C2's scheduler
+ * often hoists a second broadcast and spills an accumulator to the stack: the loop then carries a
+ * store/load dependency and runs at about half speed, in some compilations and not others. 5×16 leaves
+ * three registers spare and compiled without spills in every run we disassembled.
+ *
+ * <p>Only loaded when the {@code jdk.incubator.vector} module is in the boot layer ({@link Gemm} checks).
+ */
+final class VectorGemm extends PackedGemm {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = 5;
+    /**
+     * A is packed 8 floats per K step (5 used): with {@code p * 8} the A index is a shifted induction
+     * variable, which C2's range-check elimination recognises; {@code p * 5} becomes a shift-and-add it
+     * does not, leaving bounds checks in the inner loop.
+     */
+    private static final int A_STEP = 8;
+    private static final int NR = 2 * L;
+
+    private VectorGemm() {
+        // KC: one B sliver (KC×NR) plus one A sliver fits L1; MC×KC of A fits half of L2.
+        super(MR, A_STEP, NR, 160, 256, 4096);
+    }
+
+    static PackedGemm create() {
+        return new VectorGemm();
+    }
+
+    @Override
+    String describe() {
+        return "Vector API " + MR + "x" + NR + " FMA micro-kernel (" + S.vectorBitSize() + "-bit)";
+    }
+
+    @Override
+    void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
+                boolean add, float[] work) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00;
+        FloatVector c10 = c00;
+        FloatVector c11 = c00;
+        FloatVector c20 = c00;
+        FloatVector c21 = c00;
+        FloatVector c30 = c00;
+        FloatVector c31 = c00;
+        FloatVector c40 = c00;
+        FloatVector c41 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bo = bi + p * NR;
+            int ao = ai + p * A_STEP;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ao]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+        }
+        // Written out rather than factored into a helper: a helper taking FloatVector arguments is only
+        // cheap if C2 inlines it, and when it does not (its call sites look cold next to the K loop), every
+        // accumulator is boxed and the kernel runs several times slower.
+        int o0 = ci;
+        int o1 = o0 + ldc;
+        int o2 = o1 + ldc;
+        int o3 = o2 + ldc;
+        int o4 = o3 + ldc;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, o0));
+            c01 = c01.add(FloatVector.fromArray(S, c, o0 + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, o1));
+            c11 = c11.add(FloatVector.fromArray(S, c, o1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, o2));
+            c21 = c21.add(FloatVector.fromArray(S, c, o2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, o3));
+            c31 = c31.add(FloatVector.fromArray(S, c, o3 + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, o4));
+            c41 = c41.add(FloatVector.fromArray(S, c, o4 + L));
+        }
+        c00.intoArray(c, o0);
+        c01.intoArray(c, o0 + L);
+        c10.intoArray(c, o1);
+        c11.intoArray(c, o1 + L);
+        c20.intoArray(c, o2);
+        c21.intoArray(c, o2 + L);
+        c30.intoArray(c, o3);
+        c31.intoArray(c, o3 + L);
+        c40.intoArray(c, o4);
+        c41.intoArray(c, o4 + L);
+    }
+}

@@ -1,0 +1,203 @@
+package org.quadralib.core.ops;
+
+import org.quadralib.core.Autograd;
+import org.quadralib.core.Node;
+import org.quadralib.core.Parallel;
+import org.quadralib.core.SavedTensors;
+import org.quadralib.core.Shapes;
+import org.quadralib.core.Tensor;
+
+/** Batch normalisation over {@code [N, C]}, {@code [N, C, L]} or {@code [N, C, H, W]} inputs. */
+public final class Norm {
+
+    private Norm() {
+    }
+
+    /**
+     * Batch norm: {@code y = (x − μ_c) / √(σ²_c + eps) · γ_c + β_c}, per channel c.
+     *
+     * <p>In training μ and σ² are the batch statistics over every axis but C (σ² biased), and the running
+     * statistics are updated in place: {@code running = (1 − momentum)·running + momentum·batch}, with the
+     * unbiased batch variance, as PyTorch does. In evaluation the running statistics are used. Backward is
+     * written by hand (saving the input and the per-channel mean and inverse deviation).
+     *
+     * @param runningMean [C], updated in training; may be null only if {@code training}
+     * @param runningVar [C], updated in training; may be null only if {@code training}
+     * @param weight γ [C] or null (1)
+     * @param bias β [C] or null (0)
+     * @throws IllegalArgumentException naming the shapes if the input has fewer than 2 dimensions, a
+     *     per-channel tensor is not [C], or training sees a single value per channel
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+            boolean training, float momentum, float eps) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("batch_norm: expected input [N, C, ...], got " + Shapes.str(x.shape()));
+        }
+        int[] s = x.shape();
+        int n = s[0];
+        int c = s[1];
+        int sp = 1;
+        for (int i = 2; i < s.length; i++) {
+            sp *= s[i];
+        }
+        checkChannel("running_mean", runningMean, c, s);
+        checkChannel("running_var", runningVar, c, s);
+        checkChannel("weight", weight, c, s);
+        checkChannel("bias", bias, c, s);
+        if (!training && (runningMean == null || runningVar == null)) {
+            throw new IllegalArgumentException("batch_norm: evaluation needs running statistics");
+        }
+        int m = n * sp;
+        if (training && m <= 1) {
+            throw new IllegalArgumentException("batch_norm: expected more than 1 value per channel when training, got input "
+                    + Shapes.str(s));
+        }
+        Tensor xc = x.contiguous();
+        float[] xd = xc.data();
+        int xo = xc.offset();
+        float[] mean = new float[c];
+        float[] invStd = new float[c];
+        if (training) {
+            int fsp = sp;
+            Parallel.forRange(c, 1, (from, to) -> {
+                for (int ch = from; ch < to; ch++) {
+                    double sum = 0;
+                    for (int b = 0; b < n; b++) {
+                        int base = xo + (b * c + ch) * fsp;
+                        for (int i = 0; i < fsp; i++) {
+                            sum += xd[base + i];
+                        }
+                    }
+                    double mu = sum / m;
+                    double sq = 0;
+                    for (int b = 0; b < n; b++) {
+                        int base = xo + (b * c + ch) * fsp;
+                        for (int i = 0; i < fsp; i++) {
+                            double d = xd[base + i] - mu;
+                            sq += d * d;
+                        }
+                    }
+                    double var = sq / m;
+                    mean[ch] = (float) mu;
+                    invStd[ch] = (float) (1 / Math.sqrt(var + eps));
+                    if (runningMean != null) {
+                        float[] rm = runningMean.data();
+                        int ro = runningMean.offset() + ch * runningMean.strides()[0];
+                        rm[ro] = (1 - momentum) * rm[ro] + momentum * (float) mu;
+                    }
+                    if (runningVar != null) {
+                        float[] rv = runningVar.data();
+                        int ro = runningVar.offset() + ch * runningVar.strides()[0];
+                        rv[ro] = (1 - momentum) * rv[ro] + momentum * (float) (sq / (m - 1));
+                    }
+                }
+            });
+        } else {
+            for (int ch = 0; ch < c; ch++) {
+                mean[ch] = runningMean.get(ch);
+                invStd[ch] = (float) (1 / Math.sqrt(runningVar.get(ch) + eps));
+            }
+        }
+        float[] gamma = weight == null ? null : weight.toFloatArray();
+        float[] beta = bias == null ? null : bias.toFloatArray();
+        Tensor y = Tensor.empty(s);
+        float[] yd = y.data();
+        int fsp = sp;
+        Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, sp)), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int ch = p % c;
+                float scale = invStd[ch] * (gamma == null ? 1f : gamma[ch]);
+                float shift = (beta == null ? 0f : beta[ch]) - mean[ch] * scale;
+                int base = p * fsp;
+                for (int i = 0; i < fsp; i++) {
+                    yd[base + i] = xd[xo + base + i] * scale + shift;
+                }
+            }
+        });
+        Node node = Autograd.record("batch_norm", y, xc, weight, bias);
+        if (node != null) {
+            SavedTensors.Saved sx = node.save(xc);
+            node.backward(g -> backward(g.contiguous(), sx.get(), mean, invStd, gamma, training, n, c, fsp,
+                    node.needsGrad(0), weight != null && node.needsGrad(1), bias != null && node.needsGrad(2)));
+        }
+        return y;
+    }
+
+    private static Tensor[] backward(Tensor g, Tensor x, float[] mean, float[] invStd, float[] gamma, boolean training, int n,
+            int c, int sp, boolean needX, boolean needW, boolean needB) {
+        float[] gd = g.data();
+        int go = g.offset();
+        float[] xd = x.data();
+        int xo = x.offset();
+        double[] sumG = new double[c];
+        double[] sumGXhat = new double[c];
+        Parallel.forRange(c, 1, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double sg = 0;
+                double sgx = 0;
+                float mu = mean[ch];
+                float is = invStd[ch];
+                for (int b = 0; b < n; b++) {
+                    int base = (b * c + ch) * sp;
+                    for (int i = 0; i < sp; i++) {
+                        float gv = gd[go + base + i];
+                        sg += gv;
+                        sgx += gv * (xd[xo + base + i] - mu) * is;
+                    }
+                }
+                sumG[ch] = sg;
+                sumGXhat[ch] = sgx;
+            }
+        });
+        Tensor gx = null;
+        if (needX) {
+            gx = Tensor.empty(x.shape());
+            float[] r = gx.data();
+            int m = n * sp;
+            Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, sp)), (from, to) -> {
+                for (int p = from; p < to; p++) {
+                    int ch = p % c;
+                    float gam = gamma == null ? 1f : gamma[ch];
+                    float is = invStd[ch];
+                    float mu = mean[ch];
+                    int base = p * sp;
+                    if (training) {
+                        float meanG = (float) (sumG[ch] / m);
+                        float meanGX = (float) (sumGXhat[ch] / m);
+                        for (int i = 0; i < sp; i++) {
+                            float xhat = (xd[xo + base + i] - mu) * is;
+                            r[base + i] = gam * is * (gd[go + base + i] - meanG - xhat * meanGX);
+                        }
+                    } else {
+                        for (int i = 0; i < sp; i++) {
+                            r[base + i] = gam * is * gd[go + base + i];
+                        }
+                    }
+                }
+            });
+        }
+        Tensor gw = null;
+        Tensor gb = null;
+        if (needW) {
+            gw = Tensor.empty(c);
+            for (int ch = 0; ch < c; ch++) {
+                gw.data()[ch] = (float) sumGXhat[ch];
+            }
+        }
+        if (needB) {
+            gb = Tensor.empty(c);
+            for (int ch = 0; ch < c; ch++) {
+                gb.data()[ch] = (float) sumG[ch];
+            }
+        }
+        return new Tensor[] {gx, gw, gb};
+    }
+
+    private static void checkChannel(String what, Tensor t, int c, int[] inShape) {
+        if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+            throw new IllegalArgumentException("batch_norm: " + what + " must be [" + c + "] for input " + Shapes.str(inShape)
+                    + ", got " + Shapes.str(t.shape()));
+        }
+    }
+
+}

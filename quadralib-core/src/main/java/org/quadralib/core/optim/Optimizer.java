@@ -1,0 +1,168 @@
+package org.quadralib.core.optim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quadralib.core.GradMode;
+import org.quadralib.core.Tensor;
+import org.quadralib.core.memory.MemoryCategory;
+import org.quadralib.core.ops.InPlace;
+
+/**
+ * Base of the optimizers: parameter groups, per-parameter state (counted as
+ * {@link MemoryCategory#OPTIMIZER_STATE}), zeroing gradients, and state export for checkpoints.
+ */
+public abstract class Optimizer {
+
+    private final List<ParamGroup> groups;
+    private final Map<Tensor, Map<String, Tensor>> state = new IdentityHashMap<>();
+    private long steps;
+
+    /**
+     * @throws IllegalArgumentException if a parameter appears twice or no group is given
+     */
+    protected Optimizer(List<ParamGroup> groups) {
+        if (groups.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": no parameter groups");
+        }
+        Map<Tensor, String> seen = new IdentityHashMap<>();
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                String prev = seen.put(p, g.name());
+                if (prev != null) {
+                    throw new IllegalArgumentException(getClass().getSimpleName() + ": a parameter appears in groups '" + prev
+                            + "' and '" + g.name() + "'");
+                }
+            }
+        }
+        this.groups = List.copyOf(groups);
+    }
+
+    /** The groups, in order. */
+    public List<ParamGroup> groups() {
+        return groups;
+    }
+
+    /** Every parameter of every group. */
+    public List<Tensor> params() {
+        List<Tensor> all = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            all.addAll(g.params());
+        }
+        return Collections.unmodifiableList(all);
+    }
+
+    /** Number of completed {@link #step()} calls. */
+    public long steps() {
+        return steps;
+    }
+
+    /** Sets every parameter's gradient to zero, keeping the buffers for the next step. */
+    public void zeroGrad() {
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                if (p.grad() != null) {
+                    InPlace.fill(p.grad(), 0f);
+                }
+            }
+        }
+    }
+
+    /** Applies one update to every parameter that has a gradient. */
+    public final void step() {
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            steps++;
+            for (ParamGroup g : groups) {
+                for (Tensor p : g.params()) {
+                    if (p.grad() != null) {
+                        update(g, p, p.grad());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Updates one parameter in place from its gradient. {@link #steps()} is already incremented. */
+    protected abstract void update(ParamGroup group, Tensor param, Tensor grad);
+
+    /** The named state buffer of {@code param}, created as zeros of its shape on first use. */
+    protected Tensor state(Tensor param, String key) {
+        return state.computeIfAbsent(param, k -> new LinkedHashMap<>())
+                .computeIfAbsent(key, k -> Tensor.zeros(MemoryCategory.OPTIMIZER_STATE, param.shape()));
+    }
+
+    /**
+     * The state for checkpoints: {@code "<group>.<index>.<key>"} → tensor, plus {@code "steps"} as a one-element
+     * tensor (exact up to 2^24 steps).
+     */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (ParamGroup g : groups) {
+            List<Tensor> ps = g.params();
+            for (int i = 0; i < ps.size(); i++) {
+                Map<String, Tensor> st = state.get(ps.get(i));
+                if (st != null) {
+                    for (Map.Entry<String, Tensor> e : st.entrySet()) {
+                        out.put(g.name() + "." + i + "." + e.getKey(), e.getValue());
+                    }
+                }
+            }
+        }
+        out.put("steps", Tensor.of(new float[] {steps}, 1));
+        return out;
+    }
+
+    /**
+     * Restores state written by {@link #stateDict()} for the same groups.
+     *
+     * @throws IllegalArgumentException listing every name that does not match a parameter or has the wrong shape
+     */
+    public void loadStateDict(Map<String, Tensor> dict) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : dict.entrySet()) {
+            String k = e.getKey();
+            if (k.equals("steps")) {
+                continue;
+            }
+            String[] parts = k.split("\\.", 3);
+            ParamGroup g = parts.length == 3 ? group(parts[0]) : null;
+            int idx = -1;
+            try {
+                idx = parts.length == 3 ? Integer.parseInt(parts[1]) : -1;
+            } catch (NumberFormatException ex) {
+                idx = -1;
+            }
+            if (g == null || idx < 0 || idx >= g.params().size()) {
+                problems.add(k + " (no such group or parameter)");
+                continue;
+            }
+            Tensor p = g.params().get(idx);
+            if (!java.util.Arrays.equals(p.shape(), e.getValue().shape())) {
+                problems.add(k + " (shape " + java.util.Arrays.toString(e.getValue().shape()) + ", parameter "
+                        + java.util.Arrays.toString(p.shape()) + ")");
+                continue;
+            }
+            state(p, parts[2]).copyFrom(e.getValue());
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: " + String.join(", ", problems));
+        }
+        Tensor s = dict.get("steps");
+        if (s != null) {
+            steps = (long) s.item();
+        }
+    }
+
+    private ParamGroup group(String name) {
+        for (ParamGroup g : groups) {
+            if (g.name().equals(name)) {
+                return g;
+            }
+        }
+        return null;
+    }
+}
