@@ -1,6 +1,8 @@
 package org.quadralib.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
@@ -38,9 +40,13 @@ public final class Node {
         return owner;
     }
 
-    /** The op's inputs. */
+    /**
+     * The op's inputs, in the op's order; an optional input that was absent (a batch norm without weight or
+     * bias) is null.
+     */
     public List<Tensor> inputs() {
-        return List.of(inputs);
+        // List.of would throw on those nulls.
+        return Collections.unmodifiableList(Arrays.asList(inputs));
     }
 
     Tensor[] inputArray() {

@@ -1,7 +1,9 @@
 package org.quadralib.core;
 
+import java.lang.ref.Cleaner;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.quadralib.core.memory.Storage;
@@ -13,6 +15,12 @@ import org.quadralib.core.memory.Storage;
  * a storage stops counting when the last node that saved it is freed. Leaves that require a gradient
  * (parameters) are not counted: they live anyway. Observers ({@link Listener}) see each storage when it is
  * first saved and when it is finally released, with the op and the module path that saved it.
+ *
+ * <p>A node is freed by the backward pass that runs through it, or, for a graph that is dropped without a
+ * backward (a forward pass outside {@link GradMode#noGrad()} whose output is discarded), once the garbage
+ * collector has reclaimed it: the registry holds no reference to the graph, so it never keeps activations
+ * alive. Such collected releases are reported at the next save or backward on any thread, so listeners are
+ * only ever called from threads that run ops.
  *
  * <p>A custom {@link Function} that recomputes instead of saving simply does not call save, and the registry
  * shows the saving.
@@ -33,12 +41,13 @@ public final class SavedTensors {
     public static final class Saved {
         private Tensor tensor;
         private final Node node;
-        private final boolean counted;
+        private final Cleaner.Cleanable release;
 
         Saved(Tensor tensor, Node node, boolean counted) {
             this.tensor = tensor;
             this.node = node;
-            this.counted = counted;
+            // The release action must not reach this handle or its node, or the graph could never be collected.
+            this.release = counted ? CLEANER.register(this, new Release(tensor.storage(), node.op(), node.owner())) : null;
         }
 
         /**
@@ -56,11 +65,20 @@ public final class SavedTensors {
         }
 
         void release() {
-            Tensor t = tensor;
             tensor = null;
-            if (t != null && counted) {
-                SavedTensors.release(t.storage(), node);
+            if (release != null) {
+                // Runs the release action at most once, here; then reports it on this thread.
+                release.clean();
+                drainReleased();
             }
+        }
+    }
+
+    /** Queues one storage's release; run by {@link Saved#release()} or by the cleaner once the handle is collected. */
+    private record Release(Storage storage, String op, String owner) implements Runnable {
+        @Override
+        public void run() {
+            RELEASED.add(this);
         }
     }
 
@@ -73,6 +91,12 @@ public final class SavedTensors {
         }
     }
 
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "quadralib-saved-tensors-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final ConcurrentLinkedQueue<Release> RELEASED = new ConcurrentLinkedQueue<>();
     private static final Map<Storage, Entry> LIVE = new IdentityHashMap<>();
     private static final CopyOnWriteArrayList<Listener> LISTENERS = new CopyOnWriteArrayList<>();
     private static long liveBytes;
@@ -82,6 +106,7 @@ public final class SavedTensors {
     }
 
     static Saved save(Tensor t, Node node) {
+        drainReleased();
         boolean counted = !(t.isLeaf() && t.requiresGrad());
         if (counted) {
             long added = 0;
@@ -105,19 +130,22 @@ public final class SavedTensors {
         return new Saved(t, node, counted);
     }
 
-    static void release(Storage s, Node node) {
-        long removed = 0;
-        synchronized (LIVE) {
-            Entry e = LIVE.get(s);
-            if (e != null && --e.count == 0) {
-                LIVE.remove(s);
-                removed = e.bytes;
-                liveBytes -= removed;
+    /** Applies every queued release: explicit ones and those of graphs the collector reclaimed. */
+    private static void drainReleased() {
+        for (Release r = RELEASED.poll(); r != null; r = RELEASED.poll()) {
+            long removed = 0;
+            synchronized (LIVE) {
+                Entry e = LIVE.get(r.storage());
+                if (e != null && --e.count == 0) {
+                    LIVE.remove(r.storage());
+                    removed = e.bytes;
+                    liveBytes -= removed;
+                }
             }
-        }
-        if (removed > 0) {
-            for (Listener l : LISTENERS) {
-                l.onSaved(-removed, node.op(), node.owner());
+            if (removed > 0) {
+                for (Listener l : LISTENERS) {
+                    l.onSaved(-removed, r.op(), r.owner());
+                }
             }
         }
     }

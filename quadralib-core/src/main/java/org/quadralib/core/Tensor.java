@@ -323,13 +323,19 @@ public final class Tensor {
         return grad;
     }
 
-    /** Replaces the gradient (used by optimizers and checkpoint loading). */
+    /**
+     * Replaces the gradient (used by optimizers and checkpoint loading). A non-contiguous {@code g} (a transposed
+     * or broadcast view) is stored as a contiguous copy counted as {@link MemoryCategory#GRADIENT}, because
+     * accumulation, clipping and optimizers update gradients in place as flat arrays.
+     *
+     * @throws IllegalArgumentException if {@code g}'s shape differs from this tensor's
+     */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("setGrad: gradient shape " + Shapes.str(g.shape) + " differs from tensor shape "
                     + Shapes.str(shape));
         }
-        this.grad = g;
+        this.grad = g == null || g.isContiguous() ? g : g.copyAs(MemoryCategory.GRADIENT);
     }
 
     /** The node that produced this tensor, or null for a leaf. */
@@ -540,6 +546,13 @@ public final class Tensor {
                 throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(shape) + " to " + Shapes.str(newShape));
             }
         }
+        for (int size : s) {
+            if (size < 0) {
+                // -1 keeps an existing size; a new leading dimension has none to keep.
+                throw new IllegalArgumentException("expand: cannot expand " + Shapes.str(shape) + " to " + Shapes.str(newShape)
+                        + ": -1 is only allowed for existing dimensions");
+            }
+        }
         if (Arrays.equals(s, shape)) {
             return this;
         }
@@ -552,32 +565,53 @@ public final class Tensor {
         return out;
     }
 
-    /** Removes dimension {@code dim} if its size is 1. */
+    /** Removes dimension {@code dim} if its size is 1. A view, whatever the strides. */
     public Tensor squeeze(int dim) {
         int d = Shapes.dim("squeeze", dim, shape.length);
         if (shape[d] != 1) {
             return this;
         }
         int[] s = new int[shape.length - 1];
+        int[] st = new int[shape.length - 1];
         for (int i = 0, j = 0; i < shape.length; i++) {
             if (i != d) {
-                s[j++] = shape[i];
+                s[j] = shape[i];
+                st[j++] = strides[i];
             }
         }
-        return reshape(s);
+        return unitDimView("squeeze", s, st);
     }
 
-    /** Inserts a dimension of size 1 at {@code dim}. */
+    /** Inserts a dimension of size 1 at {@code dim} (negative counts from the end). A view, whatever the strides. */
     public Tensor unsqueeze(int dim) {
         int d = dim < 0 ? dim + shape.length + 1 : dim;
         if (d < 0 || d > shape.length) {
             throw new IllegalArgumentException("unsqueeze: dimension " + dim + " out of range for rank " + shape.length);
         }
         int[] s = new int[shape.length + 1];
+        int[] st = new int[shape.length + 1];
         for (int i = 0, j = 0; i < s.length; i++) {
-            s[i] = i == d ? 1 : shape[j++];
+            if (i == d) {
+                s[i] = 1;
+                // Any stride is valid for a size-1 dimension; this one keeps a contiguous tensor contiguous.
+                st[i] = d < shape.length ? strides[d] * shape[d] : 1;
+            } else {
+                s[i] = shape[j];
+                st[i] = strides[j++];
+            }
         }
-        return reshape(s);
+        return unitDimView("unsqueeze", s, st);
+    }
+
+    /** A view that only adds or removes size-1 dimensions, so the element order is unchanged. */
+    private Tensor unitDimView(String op, int[] s, int[] st) {
+        Tensor out = new Tensor(storage, s, st, offset);
+        Node n = Autograd.record(op, out, this);
+        if (n != null) {
+            int[] inShape = shape.clone();
+            n.backward(g -> new Tensor[] {g.reshape(inShape)});
+        }
+        return out;
     }
 
     /** This tensor if contiguous, else a contiguous copy (differentiable). */

@@ -1,5 +1,7 @@
 package org.quadralib.core.kernels;
 
+import java.util.Arrays;
+
 import org.quadralib.core.Parallel;
 
 /**
@@ -18,7 +20,7 @@ public final class UnaryKernels {
         /** √x; backward from y. */ SQRT,
         /** |x|. */ ABS,
         /** max(x, 0); backward from y. */ RELU,
-        /** x ≥ 0 ? x : p·x. */ LEAKY_RELU,
+        /** x &gt; 0 ? x : p·x; the slope at 0 is p, as PyTorch. */ LEAKY_RELU,
         /** 1/(1+e^-x); backward from y. */ SIGMOID,
         /** tanh x; backward from y. */ TANH,
         /** x·Φ(x), Φ the standard normal CDF (exact, erf-based, as PyTorch's default). */ GELU
@@ -85,7 +87,7 @@ public final class UnaryKernels {
             case LEAKY_RELU -> {
                 for (int i = 0; i < n; i++) {
                     float v = x[xo + i];
-                    y[yo + i] = v >= 0f ? v : p * v;
+                    y[yo + i] = v > 0f ? v : p * v;
                 }
             }
             case SIGMOID -> {
@@ -124,6 +126,11 @@ public final class UnaryKernels {
                 }
             }
             case POW -> {
+                if (p == 0f) {
+                    // x⁰ is constant; p·x^(p−1) would give 0·∞ = NaN at x = 0 (PyTorch masks it to 0 too).
+                    Arrays.fill(gx, gxo, gxo + n, 0f);
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     float x = v[vo + i];
                     gx[gxo + i] = p == 2f ? 2f * x * gy[go + i] : (float) (p * Math.pow(x, p - 1)) * gy[go + i];
@@ -157,7 +164,7 @@ public final class UnaryKernels {
             }
             case LEAKY_RELU -> {
                 for (int i = 0; i < n; i++) {
-                    gx[gxo + i] = v[vo + i] >= 0f ? gy[go + i] : p * gy[go + i];
+                    gx[gxo + i] = v[vo + i] > 0f ? gy[go + i] : p * gy[go + i];
                 }
             }
             case SIGMOID -> {

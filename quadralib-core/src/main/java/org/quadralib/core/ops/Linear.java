@@ -53,7 +53,14 @@ public final class Linear {
         } else {
             int[] batchA = Arrays.copyOf(sa, sa.length - 2);
             int[] batchB = Arrays.copyOf(sb, sb.length - 2);
-            int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+            int[] batch;
+            try {
+                batch = Shapes.broadcast("matmul", batchA, batchB);
+            } catch (IllegalArgumentException e) {
+                // The batch shapes alone do not tell the user which operands were meant.
+                throw new IllegalArgumentException("matmul: batch dimensions of " + Shapes.str(a.shape()) + " and "
+                        + Shapes.str(b.shape()) + " do not broadcast", e);
+            }
             int[] ea = concat(batch, m, k);
             int[] eb = concat(batch, k, n);
             out = bmm(a2.expand(ea), b2.expand(eb), batch, m, k, n);
@@ -161,7 +168,8 @@ public final class Linear {
         int outF = weight.size(0);
         int inF = weight.size(1);
         if (x.dim() == 0 || x.size(-1) != inF) {
-            throw new IllegalArgumentException("linear: expected input [*, " + inF + "], got " + Shapes.str(x.shape()));
+            throw new IllegalArgumentException("linear: expected input [*, " + inF + "] for weight " + Shapes.str(weight.shape())
+                    + ", got " + Shapes.str(x.shape()));
         }
         if (bias != null && (bias.dim() != 1 || bias.size(0) != outF)) {
             throw new IllegalArgumentException("linear: expected bias [" + outF + "], got " + Shapes.str(bias.shape()));

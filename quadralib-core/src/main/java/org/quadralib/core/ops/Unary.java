@@ -53,7 +53,7 @@ public final class Unary {
         return apply("relu", Fn.RELU, 0f, x);
     }
 
-    /** x for x ≥ 0, slope·x otherwise. */
+    /** x for x &gt; 0, slope·x otherwise; the derivative at 0 is the slope, as PyTorch. */
     public static Tensor leakyRelu(Tensor x, float slope) {
         return apply("leaky_relu", Fn.LEAKY_RELU, slope, x);
     }

@@ -54,8 +54,10 @@ public abstract class LrScheduler {
     }
 
     /**
-     * Linear warm-up from 0 over {@code warmup} steps, then cosine decay to {@code minFactor} at {@code total}
-     * steps: {@code f = min + (1 − min)·(1 + cos(π·(s − warmup)/(total − warmup)))/2}.
+     * Linear warm-up over {@code warmup} steps, {@code f = (s + 1)/(warmup + 1)} for {@code s < warmup}, then cosine
+     * decay to {@code minFactor} at {@code total} steps, where it stays:
+     * {@code f = min + (1 − min)·(1 + cos(π·min(1, (s − warmup)/(total − warmup))))/2}. Without warm-up this is
+     * PyTorch's {@code CosineAnnealingLR} with {@code T_max = total} and {@code eta_min = minFactor · lr}.
      *
      * @throws IllegalArgumentException if warmup is negative or not below total
      */
