@@ -47,13 +47,15 @@ def case(path, fn, inputs, params=None, seed_grad=True):
     `params` (a dict) goes to the metadata as JSON under "params".
     """
     ins = [x.detach().clone().requires_grad_(x.requires_grad) for x in inputs]
+    # Snapshot before the call: an op may update an input in place (batch norm's running statistics).
+    before = [x.detach().clone() for x in ins]
     out = fn(*ins)
     g = torch.randn_like(out) if seed_grad else torch.ones_like(out)
     tensors = {"out": out, "gout": g}
     if any(x.requires_grad for x in ins):
         out.backward(g)
     for i, x in enumerate(ins):
-        tensors["in.%d" % i] = x
+        tensors["in.%d" % i] = before[i]
         if x.requires_grad and x.grad is not None:
             tensors["grad.%d" % i] = x.grad
     save(path, tensors, {"params": json.dumps(params or {})})
