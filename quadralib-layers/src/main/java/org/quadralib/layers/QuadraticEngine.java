@@ -1,0 +1,738 @@
+package org.quadralib.layers;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quadralib.core.Parallel;
+import org.quadralib.core.Tensor;
+import org.quadralib.core.memory.Buffers;
+import org.quadralib.core.memory.MemoryCategory;
+
+/**
+ * The hand-written computation behind hybrid back-propagation, on raw arrays, for every neuron type and both
+ * geometries ({@link QuadraticProjection} supplies the GEMMs or convolutions).
+ *
+ * <p>Layouts ({@code P = items·groups} blocks of {@code L} positions, {@code outG = out/groups}):
+ * <ul>
+ * <li>branch values {@code S [P, K, outG, L]}: the outputs of the stacked projection of x, one slot per branch,
+ * so one GEMM (or one convolution, one im2col) computes all of them; for T1 and T1_2 slot 0 holds the quadratic
+ * form {@code xᵀW_a x}, computed from a transient projection {@code Z = W_a x} of {@code n} rows per output;</li>
+ * <li>the square branch {@code D = W (x∘x)} {@code [P, outG, L]}, a second GEMM on the squared input;</li>
+ * <li>the output {@code y [P, outG, L]}: a linear layer's {@code [rows, out]}, a convolution's NCHW output.</li>
+ * </ul>
+ * Channel of block p, row j: {@code (p mod groups)·outG + j}. Product branches enter the formula as
+ * {@code v = s·scale_c + shift_c}: their branch bias, or their batch norm in training (batch statistics) or
+ * evaluation (running statistics).
+ */
+final class QuadraticEngine {
+
+    /** Floats of the transient quadratic-form projection computed at once (16 MiB); larger batches go in chunks. */
+    static final int FORM_CHUNK_FLOATS = 1 << 22;
+    private static final int GRAIN = 1 << 14;
+
+    /** Per-channel affine of each product branch, from forward to backward (small: a few floats per channel). */
+    static final class BranchState {
+        /** Per branch: normalised with batch statistics (its norm in training mode). */
+        final boolean[] training;
+        final float[][] mean;
+        final float[][] invStd;
+        final float[][] scale;
+        final float[][] shift;
+
+        BranchState(int branches, int channels) {
+            this.training = new boolean[branches];
+            this.mean = new float[branches][channels];
+            this.invStd = new float[branches][channels];
+            this.scale = new float[branches][channels];
+            this.shift = new float[branches][channels];
+        }
+    }
+
+    /** The input gradient (null when not asked for) and each parameter's gradient by identity. */
+    record Gradients(Tensor input, Map<Tensor, Tensor> params) {
+    }
+
+    private final QuadraticLayer layer;
+    private final NeuronType type;
+    private final QuadraticProjection proj;
+    private final boolean masked;
+    private final int items;
+    private final int groups;
+    private final int out;
+    private final int outG;
+    private final int n;
+    private final int len;
+    private final int blocks;
+    private final int kx;
+    private final int productBranches;
+    private final boolean formLinear;
+    /** Scratch tensors: referenced so that memory accounting sees their arrays until the call ends. */
+    private final List<Tensor> scratch = new ArrayList<>();
+
+    QuadraticEngine(QuadraticLayer layer, QuadraticProjection proj, boolean masked) {
+        this.layer = layer;
+        this.type = layer.neuronType();
+        this.proj = proj;
+        this.masked = masked;
+        this.items = proj.items;
+        this.groups = proj.groups;
+        this.out = layer.outputs();
+        this.outG = out / groups;
+        this.n = proj.patch;
+        this.len = proj.positions;
+        this.blocks = items * groups;
+        this.formLinear = type == NeuronType.T1 && layer.options().linearTerm();
+        this.kx = type.hasQuadraticForm() ? (formLinear ? 2 : 1) : layer.stackedWeights().size();
+        this.productBranches = type.productBranches();
+    }
+
+    /** Floats of the output {@code [P, outG, L]}. */
+    int outputSize() {
+        return blocks * outG * len;
+    }
+
+    // ------------------------------------------------------------------ forward
+
+    /**
+     * Computes the layer output from the input {@code x} into {@code y} ({@link #outputSize()} floats); updates
+     * the running statistics of branch norms in training mode.
+     *
+     * @return what backward needs besides the input (null when the quadratic term is masked)
+     */
+    BranchState forward(float[] x, float[] y) {
+        float[] s = branches(x);
+        float[] x2 = type.hasSquareBranch() ? square(x) : null;
+        float[] d = x2 == null ? null : squareBranch(x2);
+        BranchState st = masked ? null : branchState(s);
+        combine(s, d, st, y);
+        return st;
+    }
+
+    /** S: one stacked projection, or the chunked quadratic form for T1 and T1_2. */
+    private float[] branches(float[] x) {
+        if (kx == 0) {
+            return null;
+        }
+        float[] s = alloc(blocks * kx * outG * len);
+        if (type.hasQuadraticForm()) {
+            form(x, s, null, null, null);
+        } else {
+            proj.forward(x, 0, items, stack(false, layer.stackedWeights(), kx * outG), kx * outG, s);
+        }
+        return s;
+    }
+
+    private float[] squareBranch(float[] x2) {
+        float[] d = alloc(outputSize());
+        proj.forward(x2, 0, items, stack(false, List.of(layer.squareWeight()), outG), outG, d);
+        return d;
+    }
+
+    private float[] square(float[] x) {
+        float[] x2 = alloc(x.length);
+        for (int i = 0; i < x.length; i++) {
+            x2[i] = x[i] * x[i];
+        }
+        return x2;
+    }
+
+    /**
+     * The scale and shift of every product branch. A branch norm in training mode: batch statistics of the branch
+     * (biased variance for normalising, unbiased for the running variance, as PyTorch), running statistics
+     * updated in place; in evaluation mode: the running statistics.
+     */
+    private BranchState branchState(float[] s) {
+        BranchState st = new BranchState(productBranches, out);
+        for (int k = 0; k < productBranches; k++) {
+            BatchNorm norm = layer.branchNorm(k);
+            float[] bias = raw(layer.branchBias(k));
+            int kk = k;
+            if (norm == null) {
+                for (int c = 0; c < out; c++) {
+                    st.scale[k][c] = 1f;
+                    st.shift[k][c] = bias == null ? 0f : bias[c];
+                }
+                continue;
+            }
+            float[] gamma = raw(norm.weight());
+            float[] beta = raw(norm.bias());
+            Tensor rmT = norm.runningMean();
+            Tensor rvT = norm.runningVar();
+            float momentum = norm.momentum();
+            float eps = norm.eps();
+            boolean training = norm.isTraining();
+            st.training[k] = training;
+            int m = items * len;
+            if (training && m <= 1) {
+                throw new ShapeMismatchException(layer.describe() + ": branch norm needs more than 1 value per channel when training, got "
+                        + items + " item(s) of " + len + " position(s)");
+            }
+            Parallel.forRange(out, 1, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    float mean;
+                    float invStd;
+                    if (training) {
+                        double sum = 0;
+                        for (int b = 0; b < items; b++) {
+                            int o = branchRow(b, c, kk);
+                            for (int l = 0; l < len; l++) {
+                                sum += s[o + l];
+                            }
+                        }
+                        double mu = sum / m;
+                        double sq = 0;
+                        for (int b = 0; b < items; b++) {
+                            int o = branchRow(b, c, kk);
+                            for (int l = 0; l < len; l++) {
+                                double dv = s[o + l] - mu;
+                                sq += dv * dv;
+                            }
+                        }
+                        mean = (float) mu;
+                        invStd = (float) (1 / Math.sqrt(sq / m + eps));
+                        // The norm sees s + branch bias; the bias cancels in the output but not in the running mean.
+                        float[] rm = rmT.data();
+                        int ro = rmT.offset() + c;
+                        rm[ro] = (1 - momentum) * rm[ro] + momentum * (float) (mu + (bias == null ? 0 : bias[c]));
+                        float[] rv = rvT.data();
+                        int vo = rvT.offset() + c;
+                        rv[vo] = (1 - momentum) * rv[vo] + momentum * (float) (sq / (m - 1));
+                    } else {
+                        mean = rmT.get(c) - (bias == null ? 0f : bias[c]);
+                        invStd = (float) (1 / Math.sqrt(rvT.get(c) + eps));
+                    }
+                    st.mean[kk][c] = mean;
+                    st.invStd[kk][c] = invStd;
+                    st.scale[kk][c] = gamma[c] * invStd;
+                    st.shift[kk][c] = beta[c] - mean * gamma[c] * invStd;
+                }
+            });
+            if (training) {
+                Tensor tracked = norm.localBuffers().get("num_batches_tracked");
+                tracked.data()[tracked.offset()] += 1;
+            }
+        }
+        return st;
+    }
+
+    /** y from the branches: the neuron's formula, or only its linear term when the quadratic term is masked. */
+    private void combine(float[] s, float[] d, BranchState st, float[] y) {
+        float[] ob = raw(layer.outputBias());
+        float[] br = raw(layer.branchBias(0));
+        int bs = outG * len;
+        Parallel.forRange(blocks * outG, Math.max(1, GRAIN / len), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int p = t / outG;
+                int j = t % outG;
+                int c = (p % groups) * outG + j;
+                int yo = t * len;
+                int so = (p * kx * outG + j) * len;
+                float b = ob == null ? 0f : ob[c];
+                if (masked) {
+                    switch (type) {
+                        case T1 -> {
+                            for (int l = 0; l < len; l++) {
+                                y[yo + l] = (formLinear ? s[so + bs + l] : 0f) + b;
+                            }
+                        }
+                        case T2, T3, T4, T1_2 -> Arrays.fill(y, yo, yo + len, b);
+                        case T2_4 -> {
+                            // c is part of T2_4's quadratic term (zero at a linear start): only W_r x + b_r remains.
+                            float r = br == null ? 0f : br[c];
+                            for (int l = 0; l < len; l++) {
+                                y[yo + l] = s[so + l] + r;
+                            }
+                        }
+                        case QRES -> {
+                            for (int l = 0; l < len; l++) {
+                                y[yo + l] = s[so + l] + b;
+                            }
+                        }
+                        case PROPOSED -> {
+                            for (int l = 0; l < len; l++) {
+                                y[yo + l] = s[so + 2 * bs + l] + b;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                float sc0 = productBranches > 0 ? st.scale[0][c] : 1f;
+                float sh0 = productBranches > 0 ? st.shift[0][c] : 0f;
+                float sc1 = productBranches > 1 ? st.scale[1][c] : 1f;
+                float sh1 = productBranches > 1 ? st.shift[1][c] : 0f;
+                switch (type) {
+                    case T1 -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = s[so + l] + (formLinear ? s[so + bs + l] : 0f) + b;
+                        }
+                    }
+                    case T2 -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = d[yo + l] + b;
+                        }
+                    }
+                    case T3 -> {
+                        for (int l = 0; l < len; l++) {
+                            float v = s[so + l] * sc0 + sh0;
+                            y[yo + l] = v * v + b;
+                        }
+                    }
+                    case T4 -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + b;
+                        }
+                    }
+                    case T1_2 -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = s[so + l] + d[yo + l] + b;
+                        }
+                    }
+                    case T2_4 -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + d[yo + l] + b;
+                        }
+                    }
+                    case QRES -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + s[so + l] + b;
+                        }
+                    }
+                    case PROPOSED -> {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + s[so + 2 * bs + l] + b;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /**
+     * Gradients given the output gradient {@code gy}: recomputes the branches from {@code x} (one stacked
+     * projection), back-propagates through the formula and branch norms element-wise, then through the
+     * projections with one transposed GEMM or convolution per stacked weight.
+     */
+    Gradients backward(float[] x, int[] inputShape, float[] gy, BranchState st, boolean needInput) {
+        float[] s;
+        float[] x2;
+        float[] d;
+        try (Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION)) {
+            // A quadratic form enters the output linearly: its gradient needs no recomputed value, only the
+            // chunked re-projection in form().
+            s = type.hasQuadraticForm() ? null : branches(x);
+            x2 = type.hasSquareBranch() ? square(x) : null;
+            d = x2 == null ? null : squareBranch(x2);
+        }
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        Tensor gxT = needInput ? Tensor.zeros(inputShape) : null;
+        float[] gx = gxT == null ? null : gxT.data();
+        float[] ds = kx == 0 ? null : alloc(blocks * kx * outG * len);
+        float[] dd = d == null ? null : alloc(outputSize());
+        elementGradients(s, st, gy, ds, dd);
+        channelGradients(s, st, gy, ds, grads);
+        if (type.hasQuadraticForm()) {
+            float[] gw = alloc(groups * formRows() * n);
+            form(x, null, ds, gx, gw);
+            List<Tensor> ws = layer.stackedWeights();
+            unstack(gw, !proj.patchesAreInput(), ws, formRows(), grads);
+        } else if (kx > 0) {
+            float[] w = stack(false, layer.stackedWeights(), kx * outG);
+            if (gx != null) {
+                proj.backwardInput(ds, 0, items, w, kx * outG, gx);
+            }
+            float[] gw = alloc(w.length);
+            proj.backwardWeight(ds, x, 0, items, kx * outG, gw);
+            unstack(gw, false, layer.stackedWeights(), kx * outG, grads);
+        }
+        if (d != null) {
+            float[] w = stack(false, List.of(layer.squareWeight()), outG);
+            if (gx != null) {
+                float[] gx2 = zeros(x.length);
+                proj.backwardInput(dd, 0, items, w, outG, gx2);
+                for (int i = 0; i < x.length; i++) {
+                    gx[i] += 2f * x[i] * gx2[i];
+                }
+            }
+            // [groups, outG, n] is the weight's own [out, n] layout: no unstacking.
+            Tensor gw = Tensor.empty(layer.squareWeight().shape());
+            proj.backwardWeight(dd, x2, 0, items, outG, gw.data());
+            grads.put(layer.squareWeight(), gw);
+        }
+        return new Gradients(gxT, grads);
+    }
+
+    /**
+     * Pass 1: gradients of the formula with respect to each branch value. Product branches get d/dv (turned into
+     * d/ds by {@link #channelGradients}); the others, which enter the output with weight 1, their final gradient.
+     */
+    private void elementGradients(float[] s, BranchState st, float[] gy, float[] ds, float[] dd) {
+        int bs = outG * len;
+        Parallel.forRange(blocks * outG, Math.max(1, GRAIN / len), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int p = t / outG;
+                int j = t % outG;
+                int c = (p % groups) * outG + j;
+                int yo = t * len;
+                int so = (p * kx * outG + j) * len;
+                if (masked) {
+                    // Only the linear term reached the output: the quadratic weights get zero gradient.
+                    if (ds != null) {
+                        for (int k = 0; k < kx; k++) {
+                            Arrays.fill(ds, so + k * bs, so + k * bs + len, 0f);
+                        }
+                    }
+                    if (dd != null) {
+                        Arrays.fill(dd, yo, yo + len, 0f);
+                    }
+                    int lin = switch (type) {
+                        case T2_4, QRES -> 0;
+                        case PROPOSED -> 2;
+                        case T1 -> formLinear ? 1 : -1;
+                        case T2, T3, T4, T1_2 -> -1;
+                    };
+                    if (lin >= 0) {
+                        System.arraycopy(gy, yo, ds, so + lin * bs, len);
+                    }
+                    continue;
+                }
+                float sc0 = productBranches > 0 ? st.scale[0][c] : 1f;
+                float sh0 = productBranches > 0 ? st.shift[0][c] : 0f;
+                float sc1 = productBranches > 1 ? st.scale[1][c] : 1f;
+                float sh1 = productBranches > 1 ? st.shift[1][c] : 0f;
+                switch (type) {
+                    case T1 -> {
+                        System.arraycopy(gy, yo, ds, so, len);
+                        if (formLinear) {
+                            System.arraycopy(gy, yo, ds, so + bs, len);
+                        }
+                    }
+                    case T1_2 -> {
+                        System.arraycopy(gy, yo, ds, so, len);
+                        System.arraycopy(gy, yo, dd, yo, len);
+                    }
+                    case T2 -> System.arraycopy(gy, yo, dd, yo, len);
+                    case T3 -> {
+                        for (int l = 0; l < len; l++) {
+                            ds[so + l] = 2f * (s[so + l] * sc0 + sh0) * gy[yo + l];
+                        }
+                    }
+                    case T4, T2_4, QRES, PROPOSED -> {
+                        for (int l = 0; l < len; l++) {
+                            float g = gy[yo + l];
+                            float v0 = s[so + l] * sc0 + sh0;
+                            float v1 = s[so + bs + l] * sc1 + sh1;
+                            ds[so + l] = g * v1;
+                            ds[so + bs + l] = g * v0;
+                        }
+                        if (type == NeuronType.T2_4) {
+                            System.arraycopy(gy, yo, dd, yo, len);
+                        } else if (type == NeuronType.PROPOSED) {
+                            System.arraycopy(gy, yo, ds, so + 2 * bs, len);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Pass 2, per channel: the batch-norm backward of each normalised product branch (d/dv to d/ds, dγ, dβ),
+     * QRES's linear path through its shared branch, and the bias gradients (channel sums).
+     */
+    private void channelGradients(float[] s, BranchState st, float[] gy, float[] ds, Map<Tensor, Tensor> grads) {
+        Tensor ob = layer.outputBias();
+        // T2_4's c is quadratic: masked out of the output, it gets no gradient.
+        boolean obInOutput = ob != null && !(masked && type == NeuronType.T2_4);
+        float[] gob = ob == null ? null : new float[out];
+        int pb = productBranches;
+        BatchNorm[] norms = new BatchNorm[pb];
+        float[][] gGamma = new float[pb][];
+        float[][] gBeta = new float[pb][];
+        float[][] gBias = new float[pb][];
+        for (int k = 0; k < pb; k++) {
+            norms[k] = masked ? null : layer.branchNorm(k);
+            if (norms[k] != null) {
+                gGamma[k] = new float[out];
+                gBeta[k] = new float[out];
+            }
+            if (layer.branchBias(k) != null) {
+                gBias[k] = new float[out];
+            }
+        }
+        int m = items * len;
+        Parallel.forRange(out, 1, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                for (int k = 0; k < pb; k++) {
+                    BatchNorm norm = norms[k];
+                    if (norm != null) {
+                        float mean = st.mean[k][c];
+                        float is = st.invStd[k][c];
+                        double sumDv = 0;
+                        double sumDvXhat = 0;
+                        for (int b = 0; b < items; b++) {
+                            int o = branchRow(b, c, k);
+                            for (int l = 0; l < len; l++) {
+                                float dv = ds[o + l];
+                                sumDv += dv;
+                                sumDvXhat += dv * (s[o + l] - mean) * is;
+                            }
+                        }
+                        gGamma[k][c] = (float) sumDvXhat;
+                        gBeta[k][c] = (float) sumDv;
+                        float gam = norm.weight().get(c);
+                        float meanDv = (float) (sumDv / m);
+                        float meanDvXhat = (float) (sumDvXhat / m);
+                        for (int b = 0; b < items; b++) {
+                            int o = branchRow(b, c, k);
+                            for (int l = 0; l < len; l++) {
+                                ds[o + l] = st.training[k]
+                                        ? gam * is * (ds[o + l] - meanDv - (s[o + l] - mean) * is * meanDvXhat)
+                                        : gam * is * ds[o + l];
+                            }
+                        }
+                    }
+                    if (k == 0 && type == NeuronType.QRES && !masked) {
+                        // W_a x also enters the output directly, after (and outside) its norm.
+                        for (int b = 0; b < items; b++) {
+                            int o = branchRow(b, c, 0);
+                            int yo = outputRow(b, c);
+                            for (int l = 0; l < len; l++) {
+                                ds[o + l] += gy[yo + l];
+                            }
+                        }
+                    }
+                    if (gBias[k] != null) {
+                        gBias[k][c] = (float) sum(ds, k, c);
+                    }
+                }
+                if (gob != null && obInOutput) {
+                    gob[c] = (float) sum(gy, -1, c);
+                }
+            }
+        });
+        if (gob != null) {
+            grads.put(ob, Tensor.of(gob, out));
+        }
+        for (int k = 0; k < pb; k++) {
+            if (norms[k] != null) {
+                grads.put(norms[k].weight(), Tensor.of(gGamma[k], out));
+                grads.put(norms[k].bias(), Tensor.of(gBeta[k], out));
+            }
+            if (gBias[k] != null) {
+                grads.put(layer.branchBias(k), Tensor.of(gBias[k], out));
+            }
+        }
+    }
+
+    /** Σ over items and positions of channel c of branch k (k = −1: an output-shaped array). */
+    private double sum(float[] a, int k, int c) {
+        double acc = 0;
+        for (int b = 0; b < items; b++) {
+            int o = k < 0 ? outputRow(b, c) : branchRow(b, c, k);
+            for (int l = 0; l < len; l++) {
+                acc += a[o + l];
+            }
+        }
+        return acc;
+    }
+
+    /** Offset of channel c, branch k of item b in S. */
+    private int branchRow(int b, int c, int k) {
+        int p = b * groups + c / outG;
+        return ((p * kx + k) * outG + c % outG) * len;
+    }
+
+    /** Offset of channel c of item b in an output-shaped array. */
+    private int outputRow(int b, int c) {
+        return ((b * groups + c / outG) * outG + c % outG) * len;
+    }
+
+    // ------------------------------------------------------------------ quadratic form (T1, T1_2)
+
+    /** Rows per group of the form's stacked weight: identity (conv), W_a's n per output, W_b's one per output. */
+    private int formRows() {
+        return (proj.patchesAreInput() ? 0 : n) + outG * n + (formLinear ? outG : 0);
+    }
+
+    /**
+     * The quadratic form {@code q_o = Σ_i x_i (W_a x)_{o,i}} over chunks of items, through one stacked projection
+     * {@code T = [I; W_a; W_b] ⋆ patches} per chunk ({@code I}, identity rows, only for convolutions, whose patches
+     * exist only unfolded). Forward ({@code s != null}): writes q and the linear term into S. Backward
+     * ({@code ds != null}): recomputes T and accumulates the input gradient into {@code gx} (if not null) and the
+     * stacked weight gradient into {@code gw}.
+     */
+    private void form(float[] x, float[] s, float[] ds, float[] gx, float[] gw) {
+        boolean identity = !proj.patchesAreInput();
+        int pr = identity ? n : 0;
+        int rows = formRows();
+        float[] w = stack(identity, layer.stackedWeights(), rows);
+        int per = groups * rows * len;
+        int chunk = Math.max(1, Math.min(items, layer.formChunkFloats / per));
+        float[] t = alloc(chunk * per);
+        float[] dt = ds == null ? null : alloc(chunk * per);
+        float[] gwChunk = ds == null || chunk >= items ? null : alloc(gw.length);
+        int bs = outG * len;
+        for (int first = 0; first < items; first += chunk) {
+            int count = Math.min(chunk, items - first);
+            int f0 = first;
+            proj.forward(x, first, count, w, rows, t);
+            // Patch i at position l of block pc: the identity rows of T, or the input row itself.
+            float[] pa = identity ? t : x;
+            Parallel.forRange(count * groups * outG, Math.max(1, GRAIN / (len * n)), (from, to) -> {
+                float[] acc = new float[len];
+                for (int idx = from; idx < to; idx++) {
+                    int pc = idx / outG;
+                    int j = idx % outG;
+                    int p = f0 * groups + pc;
+                    int tb = pc * rows * len;
+                    int pb = identity ? tb : (f0 + pc) * n;
+                    int zb = tb + (pr + j * n) * len;
+                    int so = (p * kx * outG + j) * len;
+                    if (s != null) {
+                        Arrays.fill(acc, 0f);
+                        for (int i = 0; i < n; i++) {
+                            int pi = pb + i * len;
+                            int zi = zb + i * len;
+                            for (int l = 0; l < len; l++) {
+                                acc[l] += pa[pi + l] * t[zi + l];
+                            }
+                        }
+                        System.arraycopy(acc, 0, s, so, len);
+                        if (formLinear) {
+                            System.arraycopy(t, tb + (pr + outG * n + j) * len, s, so + bs, len);
+                        }
+                    } else {
+                        // dq ⊗ patch into the W_a rows, the linear term's gradient into the W_b rows.
+                        for (int i = 0; i < n; i++) {
+                            int pi = pb + i * len;
+                            int zi = zb + i * len;
+                            for (int l = 0; l < len; l++) {
+                                dt[zi + l] = ds[so + l] * pa[pi + l];
+                            }
+                        }
+                        if (formLinear) {
+                            System.arraycopy(ds, so + bs, dt, tb + (pr + outG * n + j) * len, len);
+                        }
+                    }
+                }
+            });
+            if (ds == null) {
+                continue;
+            }
+            // d q / d patch_i = Σ_j dq_j (W_a x)_{j,i} (+ the W_aᵀ part, which the transposed projection adds).
+            float[] dPatch = identity ? dt : (gx == null ? null : alloc(count * n));
+            if (dPatch != null) {
+                Parallel.forRange(count * groups, Math.max(1, GRAIN / (len * n * outG)), (from, to) -> {
+                    for (int pc = from; pc < to; pc++) {
+                        int p = f0 * groups + pc;
+                        int tb = pc * rows * len;
+                        int db = identity ? tb : pc * n;
+                        Arrays.fill(dPatch, db, db + n * len, 0f);
+                        for (int j = 0; j < outG; j++) {
+                            int so = (p * kx * outG + j) * len;
+                            int zb = tb + (pr + j * n) * len;
+                            for (int i = 0; i < n; i++) {
+                                int di = db + i * len;
+                                int zi = zb + i * len;
+                                for (int l = 0; l < len; l++) {
+                                    dPatch[di + l] += ds[so + l] * t[zi + l];
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+            if (gx != null) {
+                proj.backwardInput(dt, first, count, w, rows, gx);
+                if (!identity) {
+                    int off = first * n;
+                    for (int i = 0; i < count * n; i++) {
+                        gx[off + i] += dPatch[i];
+                    }
+                }
+            }
+            if (gwChunk == null) {
+                proj.backwardWeight(dt, x, first, count, rows, gw);
+            } else {
+                proj.backwardWeight(dt, x, first, count, rows, gwChunk);
+                if (first == 0) {
+                    System.arraycopy(gwChunk, 0, gw, 0, gw.length);
+                } else {
+                    for (int i = 0; i < gw.length; i++) {
+                        gw[i] += gwChunk[i];
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ stacking
+
+    /**
+     * Stacks weights {@code [out, rpo·n]} (rpo = rows per output: 1, or n for a quadratic form) group by group
+     * into {@code [groups, rows, n]}, optionally after {@code n} identity rows per group.
+     */
+    private float[] stack(boolean identity, List<Tensor> ws, int rowsPerGroup) {
+        float[] st = identity ? zeros(groups * rowsPerGroup * n) : alloc(groups * rowsPerGroup * n);
+        for (int g = 0; g < groups; g++) {
+            int row = g * rowsPerGroup;
+            if (identity) {
+                for (int i = 0; i < n; i++) {
+                    st[(row + i) * n + i] = 1f;
+                }
+                row += n;
+            }
+            for (Tensor w : ws) {
+                int size = w.numel() / groups;
+                System.arraycopy(raw(w), g * size, st, row * n, size);
+                row += size / n;
+            }
+        }
+        return st;
+    }
+
+    /** The inverse of {@link #stack}: each weight's gradient, identity rows dropped. */
+    private void unstack(float[] gw, boolean identity, List<Tensor> ws, int rowsPerGroup, Map<Tensor, Tensor> grads) {
+        for (Tensor w : ws) {
+            grads.put(w, Tensor.empty(w.shape()));
+        }
+        for (int g = 0; g < groups; g++) {
+            int row = g * rowsPerGroup + (identity ? n : 0);
+            for (Tensor w : ws) {
+                int size = w.numel() / groups;
+                System.arraycopy(gw, row * n, grads.get(w).data(), g * size, size);
+                row += size / n;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ arrays
+
+    /** A counted array whose contents the caller overwrites, held (and so counted) while this engine lives. */
+    private float[] alloc(int size) {
+        Tensor t = Tensor.empty(size);
+        scratch.add(t);
+        return t.data();
+    }
+
+    /** A counted zero-filled array, held while this engine lives. */
+    private float[] zeros(int size) {
+        Tensor t = Tensor.zeros(size);
+        scratch.add(t);
+        return t.data();
+    }
+
+    /** The values of a tensor as an array indexed from 0 (the tensor's own storage when it allows), or null. */
+    static float[] raw(Tensor t) {
+        if (t == null) {
+            return null;
+        }
+        Tensor c = t.contiguous();
+        return c.offset() == 0 ? c.data() : c.toFloatArray();
+    }
+}

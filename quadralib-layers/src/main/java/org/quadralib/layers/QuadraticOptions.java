@@ -1,0 +1,69 @@
+package org.quadralib.layers;
+
+import java.util.Objects;
+
+/**
+ * How a quadratic layer is built and trained. {@link #DEFAULT}: bias, no branch norm, hybrid back-propagation,
+ * a non-zero initialisation, T1 with its linear term.
+ *
+ * @param bias whether the layer has its biases: the output bias {@code bias} of every type, plus {@code bias_r}
+ *     and {@code bias_g} of T2_4 (see {@link NeuronType} for their placement)
+ * @param branchNorm whether each branch output that enters the product or square gets its own batch norm before
+ *     it, as the reference code does ({@code BatchNorm1d} children for linear layers, {@code BatchNorm2d} for
+ *     convolutions, named {@code norm_a}, {@code norm_b} or {@code norm_r}, {@code norm_g}); only for types with
+ *     {@linkplain NeuronType#hasProductBranches() product branches}. The linear term is not normalised, so a linear
+ *     start stays function-preserving.
+ * @param mode how the layer back-propagates
+ * @param linearStart true: the quadratic term is exactly zero at step 0 and the linear term is initialised as
+ *     PyTorch initialises a first-order layer (ReLinear); only for types with a
+ *     {@linkplain NeuronType#hasLinearTerm() linear term}
+ * @param linearTerm T1 only: whether {@code W_b x} is part of the neuron; every other type's formula fixes its
+ *     terms, so false is rejected for them
+ */
+public record QuadraticOptions(boolean bias, boolean branchNorm, BackpropMode mode, boolean linearStart, boolean linearTerm) {
+
+    /** How a quadratic layer computes its gradients. */
+    public enum BackpropMode {
+        /**
+         * Hybrid back-propagation: forward keeps only the layer input; backward recomputes the stacked branch
+         * outputs with one GEMM or convolution and back-propagates through them by hand. Activation memory about
+         * that of a first-order layer, one extra stacked projection of compute.
+         */
+        HYBRID,
+        /** The formula composed of ordinary autograd ops, which keep every branch output until backward. */
+        STANDARD
+    }
+
+    /** Bias, no branch norm, hybrid back-propagation, non-zero initialisation, T1 with its linear term. */
+    public static final QuadraticOptions DEFAULT = new QuadraticOptions(true, false, BackpropMode.HYBRID, false, true);
+
+    /** @throws NullPointerException if {@code mode} is null */
+    public QuadraticOptions {
+        Objects.requireNonNull(mode, "mode");
+    }
+
+    /** A copy with {@code bias} changed. */
+    public QuadraticOptions withBias(boolean value) {
+        return new QuadraticOptions(value, branchNorm, mode, linearStart, linearTerm);
+    }
+
+    /** A copy with {@code branchNorm} changed. */
+    public QuadraticOptions withBranchNorm(boolean value) {
+        return new QuadraticOptions(bias, value, mode, linearStart, linearTerm);
+    }
+
+    /** A copy with {@code mode} changed. */
+    public QuadraticOptions withMode(BackpropMode value) {
+        return new QuadraticOptions(bias, branchNorm, value, linearStart, linearTerm);
+    }
+
+    /** A copy with {@code linearStart} changed. */
+    public QuadraticOptions withLinearStart(boolean value) {
+        return new QuadraticOptions(bias, branchNorm, mode, value, linearTerm);
+    }
+
+    /** A copy with {@code linearTerm} changed. */
+    public QuadraticOptions withLinearTerm(boolean value) {
+        return new QuadraticOptions(bias, branchNorm, mode, linearStart, value);
+    }
+}
