@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.quadralib.core.Tensor;
 import org.quadralib.layers.AdaptiveAvgPool2d;
@@ -70,7 +68,6 @@ public final class ModuleCopier {
     }
 
     private static final Map<Class<?>, Rule<?>> RULES = new ConcurrentHashMap<>();
-    private static final Pattern FLATTEN_DIMS = Pattern.compile("start_dim=(-?\\d+), end_dim=(-?\\d+)");
 
     static {
         register(Linear.class, (l, c) -> new Linear(l.inFeatures(), l.outFeatures(), l.bias() != null));
@@ -78,14 +75,7 @@ public final class ModuleCopier {
         register(BatchNorm1d.class, (b, c) -> new BatchNorm1d(b.numFeatures(), b.eps(), b.momentum(), b.weight() != null));
         register(BatchNorm2d.class, (b, c) -> new BatchNorm2d(b.numFeatures(), b.eps(), b.momentum(), b.weight() != null));
         register(Dropout.class, (d, c) -> new Dropout(d.p()));
-        register(Flatten.class, (f, c) -> {
-            // Flatten exposes its dimensions only through its description.
-            Matcher m = FLATTEN_DIMS.matcher(f.toString());
-            if (!m.find()) {
-                throw new IllegalStateException("ModuleCopier: cannot read the dimensions of " + f.describe() + " from " + f);
-            }
-            return new Flatten(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
-        });
+        register(Flatten.class, (f, c) -> new Flatten(f.startDim(), f.endDim()));
         register(MaxPool2d.class, (p, c) -> {
             int[] k = p.kernelSize();
             int[] s = p.stride();

@@ -24,6 +24,16 @@ public class Flatten extends Module {
         this(1, -1);
     }
 
+    /** The first flattened dimension (negative counts from the end). */
+    public int startDim() {
+        return startDim;
+    }
+
+    /** The last flattened dimension (negative counts from the end). */
+    public int endDim() {
+        return endDim;
+    }
+
     /** @throws ShapeMismatchException naming this layer's path if the input has too few dimensions for the range */
     @Override
     protected Tensor compute(Tensor x) {
