@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.quadralib.core.Autograd;
 import org.quadralib.core.GradMode;
 import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Tensor;
@@ -30,8 +31,8 @@ import org.quadralib.layers.Module;
  * the {@link Summary} but it is not a node, its layers and ops are.
  *
  * <p>The pass runs in the model's current mode with gradients recorded. It leaves the model as it found it: buffers
- * that the pass updates (batch-norm running statistics) are restored, the graph is released with a zero-gradient
- * backward pass and every parameter's gradient is put back as it was. Dropout layers in training mode draw from their
+ * that the pass updates (batch-norm running statistics) are restored, the graph is released with
+ * {@link Autograd#release} (no backward pass, so parameter gradients are untouched). Dropout layers in training mode draw from their
  * generator, which is not restored. Saved-tensor bytes are counted only on the calling thread.
  */
 public final class Tracer {
@@ -219,20 +220,9 @@ public final class Tracer {
             return out;
         }
 
-        /** Frees the saved tensors of the pass's graph with a zero-gradient backward, then restores parameter gradients. */
+        /** Frees the saved tensors of the pass's graph; parameter gradients are untouched. */
         private void release(Tensor output) {
-            if (output.gradFn() == null) {
-                return;
-            }
-            List<Tensor> params = model.parameters();
-            List<Tensor> grads = new ArrayList<>(params.size());
-            for (Tensor p : params) {
-                grads.add(p.grad());
-            }
-            output.backward(Tensor.zeros(output.shape()), false);
-            for (int i = 0; i < params.size(); i++) {
-                params.get(i).setGrad(grads.get(i));
-            }
+            Autograd.release(output);
         }
     }
 }

@@ -3,13 +3,16 @@ package org.quadralib.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
+import org.quadralib.core.memory.MemoryScope;
 import org.quadralib.core.memory.MemoryTracker;
+import org.quadralib.core.memory.Storage;
 import org.quadralib.core.ops.Reduce;
 
 /**
@@ -20,6 +23,13 @@ import org.quadralib.core.ops.Reduce;
  * here, in one place. Leaves that require a gradient accumulate into {@link Tensor#grad()} (a persistent buffer
  * counted as {@link MemoryCategory#GRADIENT}); intermediate gradients live only during the walk. Backward itself
  * records nothing: higher-order gradients are not supported.
+ *
+ * <p>Inside a {@link MemoryScope} the walk hands every buffer it allocated back to the scope's pool as soon as
+ * no pending gradient refers to it: a node's scratch (recomputed branches, packed operands) right after the
+ * node, an intermediate gradient once the node it flowed into has run, a leaf's incoming gradient once it has
+ * been added to {@link Tensor#grad()}. Later nodes of the same walk reuse those arrays, so a training step's
+ * peak holds its activations and the gradient frontier rather than every gradient of the step. A second
+ * gradient flowing into a node whose pending gradient is such a buffer is added into it in place.
  */
 public final class Autograd {
 
@@ -63,6 +73,18 @@ public final class Autograd {
         return false;
     }
 
+    /**
+     * Frees the saved tensors of every node behind {@code root} without back-propagating (a traced or abandoned
+     * forward pass). Backward through the released graph then throws.
+     */
+    public static void release(Tensor root) {
+        if (root.gradFn() != null) {
+            for (Node n : topologicalOrder(root.gradFn())) {
+                n.free();
+            }
+        }
+    }
+
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward: tensor of shape " + Shapes.str(root.shape())
@@ -85,6 +107,8 @@ public final class Autograd {
         List<Node> order = topologicalOrder(root.gradFn());
         Map<Node, Tensor> grads = new IdentityHashMap<>();
         grads.put(root.gradFn(), seed);
+        MemoryScope scope = MemoryScope.current();
+        WalkBuffers buffers = scope == null ? null : new WalkBuffers(scope);
         try (GradMode.Scope g = GradMode.noGrad();
                 Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION_GRADIENT)) {
             for (Node node : order) {
@@ -115,11 +139,89 @@ public final class Autograd {
                     Tensor gi = reduceToShape(node.op(), gIn[i], in.shape());
                     if (in.isLeaf()) {
                         accumulateLeaf(in, gi);
+                        continue;
+                    }
+                    Tensor pending = grads.get(in.gradFn());
+                    if (pending == null) {
+                        grads.put(in.gradFn(), gi);
+                    } else if (buffers != null && buffers.canAddInto(pending, gi, grads.values())) {
+                        org.quadralib.core.ops.InPlace.addInto(pending, gi);
                     } else {
-                        grads.merge(in.gradFn(), gi, Tensor::add);
+                        grads.put(in.gradFn(), pending.add(gi));
                     }
                 }
+                if (buffers != null) {
+                    buffers.releaseAllBut(grads.values());
+                }
             }
+        }
+    }
+
+    /**
+     * The buffers a backward walk allocated from its memory scope and has not released yet. A buffer can go back
+     * to the pool once no pending gradient refers to its storage: backward functions record nothing and hand
+     * back only their input gradients, so nothing else in the walk can still read it.
+     */
+    private static final class WalkBuffers {
+        private final MemoryScope scope;
+        private final List<Storage> live = new ArrayList<>();
+        private int collected;
+
+        WalkBuffers(MemoryScope scope) {
+            this.scope = scope;
+            this.collected = scope.mark();
+        }
+
+        /** Adds the storages the scope handed out since the last call. */
+        private void collect() {
+            for (Storage s : scope.handedOutSince(collected)) {
+                if (!s.isReleased()) {
+                    live.add(s);
+                }
+            }
+            collected = scope.mark();
+        }
+
+        /**
+         * True if {@code gi} may be added into {@code pending} in place: pending is a contiguous buffer of this walk
+         * (not the caller's seed, not an activation), no other pending gradient shares its storage, and gi does not.
+         */
+        boolean canAddInto(Tensor pending, Tensor gi, Collection<Tensor> allPending) {
+            collect();
+            Storage s = pending.storage();
+            if (!pending.isContiguous() || gi.storage() == s || !containsIdentity(live, s)) {
+                return false;
+            }
+            int uses = 0;
+            for (Tensor t : allPending) {
+                if (t.storage() == s) {
+                    uses++;
+                }
+            }
+            return uses == 1;
+        }
+
+        /** Releases every buffer of the walk that no tensor of {@code pending} refers to. */
+        void releaseAllBut(Collection<Tensor> pending) {
+            collect();
+            live.removeIf(s -> {
+                for (Tensor t : pending) {
+                    if (t.storage() == s) {
+                        return false;
+                    }
+                }
+                scope.release(s);
+                return true;
+            });
+        }
+
+        private static boolean containsIdentity(List<Storage> list, Storage s) {
+            for (Storage x : list) {
+                if (x == s) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

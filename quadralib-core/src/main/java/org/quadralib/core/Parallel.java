@@ -3,6 +3,7 @@ package org.quadralib.core;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The library's one worker pool. Every multi-threaded kernel splits its work with {@link #forRange}.
@@ -74,9 +75,11 @@ public final class Parallel {
             synchronized (Parallel.class) {
                 p = pool;
                 if (p == null) {
+                    AtomicInteger index = new AtomicInteger();
                     p = new ForkJoinPool(threads, fjp -> {
                         var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fjp);
-                        t.setName("quadralib-worker-" + t.getPoolIndex());
+                        // getPoolIndex() is 0 until the pool registers the thread: every worker was "worker-0".
+                        t.setName("quadralib-worker-" + index.getAndIncrement());
                         t.setDaemon(true);
                         return t;
                     }, null, false);

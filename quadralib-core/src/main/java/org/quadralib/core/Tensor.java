@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.memory.Storage;
+import org.quadralib.core.kernels.Elementwise;
 import org.quadralib.core.kernels.StridedCopy;
 import org.quadralib.core.ops.Binary;
 import org.quadralib.core.ops.Linear;
@@ -385,8 +386,10 @@ public final class Tensor {
     // ---------------------------------------------------------------- views
 
     /**
-     * The same elements with a new shape; one size may be -1 and is inferred. A view when this tensor is
-     * contiguous, a copy otherwise.
+     * The same elements with a new shape; one size may be -1 and is inferred. A view when the strides allow it
+     * (always for a contiguous tensor; for a strided one when every group of dimensions that is merged or split
+     * is laid out as one run, as PyTorch's {@code view}), a copy otherwise. A view of a strided tensor is not
+     * contiguous: kernels that index raw data call {@link #contiguous()} first.
      *
      * @throws IllegalArgumentException if the element counts differ
      */
@@ -395,14 +398,55 @@ public final class Tensor {
         if (Arrays.equals(s, shape)) {
             return this;
         }
-        Tensor src = isContiguous() ? this : contiguous();
-        Tensor out = new Tensor(src.storage, s, Shapes.contiguousStrides(s), src.offset);
+        int[] st = isContiguous() ? Shapes.contiguousStrides(s) : viewStrides(s);
+        Tensor src = this;
+        if (st == null) {
+            src = contiguous();
+            st = Shapes.contiguousStrides(s);
+        }
+        Tensor out = new Tensor(src.storage, s, st, src.offset);
         Node n = Autograd.record("reshape", out, src);
         if (n != null) {
             int[] inShape = shape.clone();
             n.backward(g -> new Tensor[] {g.reshape(inShape)});
         }
         return out;
+    }
+
+    /**
+     * Strides that show this tensor's elements, in row-major order, with shape {@code s}; null if no strides can
+     * (a dimension group to merge is not one run in memory). PyTorch's {@code computeStride}: walk the old
+     * dimensions from the last, cut them into runs where a stride breaks, and lay the new dimensions over each
+     * run.
+     */
+    private int[] viewStrides(int[] s) {
+        int[] st = new int[s.length];
+        if (numel() == 0) {
+            return Shapes.contiguousStrides(s);
+        }
+        int viewD = s.length - 1;
+        long chunkBase = strides[strides.length - 1];
+        long tensorNumel = 1;
+        long viewNumel = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            tensorNumel *= shape[d];
+            if (d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensorNumel * chunkBase)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || s[viewD] == 1)) {
+                    st[viewD] = (int) (viewNumel * chunkBase);
+                    viewNumel *= s[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) {
+                    return null;
+                }
+                if (d > 0) {
+                    chunkBase = strides[d - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return viewD == -1 ? st : null;
     }
 
     private int[] inferShape(int[] newShape) {
@@ -517,14 +561,37 @@ public final class Tensor {
         Node n = Autograd.record("narrow", out, this);
         if (n != null) {
             int[] inShape = shape.clone();
-            n.backward(g -> {
-                Tensor full = Tensor.zeros(inShape);
-                Tensor window = full.narrow(d, start, length);
-                StridedCopy.copy(g.contiguous(), window);
-                return new Tensor[] {full};
-            });
+            n.backward(g -> new Tensor[] {padNarrowed(g.contiguous(), inShape, d, start, length)});
         }
         return out;
+    }
+
+    /**
+     * The gradient of {@code narrow(d, start, length)}: {@code g} placed in a tensor of {@code inShape}, zeros
+     * elsewhere. Every element is written once (zero-filling the whole tensor first, then copying the window,
+     * wrote the window twice).
+     */
+    private static Tensor padNarrowed(Tensor g, int[] inShape, int d, int start, int length) {
+        Tensor full = empty(inShape);
+        float[] f = full.data();
+        float[] gd = g.data();
+        int go = g.offset();
+        int size = inShape[d];
+        int inner = 1;
+        for (int i = d + 1; i < inShape.length; i++) {
+            inner *= inShape[i];
+        }
+        int outer = full.numel() / Math.max(1, size * inner);
+        int in = inner;
+        Parallel.forRange(outer, Math.max(1, Elementwise.GRAIN / Math.max(1, size * inner)), (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int base = o * size * in;
+                Arrays.fill(f, base, base + start * in, 0f);
+                System.arraycopy(gd, go + o * length * in, f, base + start * in, length * in);
+                Arrays.fill(f, base + (start + length) * in, base + size * in, 0f);
+            }
+        });
+        return full;
     }
 
     /**

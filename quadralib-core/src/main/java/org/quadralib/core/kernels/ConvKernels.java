@@ -1,45 +1,98 @@
 package org.quadralib.core.kernels;
 
+import java.util.Arrays;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.memory.Workspace;
 
 /**
- * 2-D convolution kernels on raw NCHW arrays: im2col + {@link Gemm} per image and group, over a reused
- * per-thread {@link Workspace}, parallel over the batch. 1×1 convolutions with stride 1 and no padding skip
- * im2col: the input plane already is the column matrix.
+ * 2-D convolution kernels (cross-correlation, as PyTorch) on raw NCHW {@code float[]} storage, each array read
+ * or written from index 0:
  *
- * <p>Layouts: x {@code [n, c, h, w]}, weight {@code [cout, c/groups, kh, kw]}, y {@code [n, cout, oh, ow]}; all arrays
- * start at index 0. Weight gradients are summed over the batch in a fixed order (per-chunk partial sums added
- * chunk by chunk), so results depend only on the thread count.
+ * <pre>
+ * y[b, o, i, j] = bias[o] + Σ_{c, p, q} W[o, c, p, q] · x[b, g(o)·C/G + c, i·sh − ph + p·dh, j·sw − pw + q·dw]
+ * </pre>
+ *
+ * with {@code c < C/G}, {@code g(o) = o / (O/G)} the group of output channel {@code o}, and x taken as 0 in the
+ * padding. Shapes: x {@code [N, C, H, W]}, weight {@code [O, C/G, kh, kw]} (PyTorch layout), bias {@code [O]}
+ * or null, y {@code [N, O, oh, ow]} with {@code oh = (H + 2ph − dh(kh−1) − 1)/sh + 1} and likewise {@code ow}.
+ *
+ * <p>Strategy: each image (and group) is unfolded by im2col into a per-thread {@link Workspace} column matrix
+ * and multiplied with {@link Gemm}; a 1×1 convolution with stride 1 and no padding multiplies the input
+ * directly; a convolution with one input channel per group (depthwise, {@code G == C}) runs a direct kernel,
+ * where a GEMM would have a reduction depth of only {@code kh·kw}.
+ *
+ * <p>Threads split the batch (each with its own column buffer) when it has at least as many images as
+ * threads, otherwise the GEMMs themselves are split. Every sum is formed in an order fixed by the geometry and
+ * the thread count: the weight gradient adds per-thread partial sums in thread order, so runs with the same
+ * thread count are bit-identical.
  */
 public final class ConvKernels {
+
+    private static final String KEY_COL = "conv.col";
+    private static final String KEY_PARTIAL = "conv.dw.partial";
 
     private ConvKernels() {
     }
 
     /**
-     * The shape of one convolution.
+     * The shape of one convolution: input {@code [n, c, h, w]}, weight {@code [cout, c/groups, kh, kw]},
+     * strides, paddings, dilations and group count.
      *
-     * @throws IllegalArgumentException naming conv2d and the numbers if a size is not positive, padding is
-     *     negative, groups do not divide the channels, or the output would be empty
+     * @param n batch size ({@code ≥ 0})
+     * @param c input channels
+     * @param h input height
+     * @param w input width
+     * @param cout output channels
+     * @param kh kernel height
+     * @param kw kernel width
+     * @param sh vertical stride
+     * @param sw horizontal stride
+     * @param ph vertical zero padding on each side ({@code ≥ 0})
+     * @param pw horizontal zero padding on each side ({@code ≥ 0})
+     * @param dh vertical dilation
+     * @param dw horizontal dilation
+     * @param groups channel groups; divides {@code c} and {@code cout}
      */
-    public record Geometry(int n, int c, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
-            int groups) {
+    public record Geometry(int n, int c, int h, int w, int cout, int kh, int kw, int sh, int sw, int ph, int pw,
+                           int dh, int dw, int groups) {
 
-        /** Validates the geometry. */
+        /**
+         * @throws IllegalArgumentException naming conv2d and the shapes if a size, stride or dilation is not
+         *         positive, a padding or the batch is negative, groups do not divide both channel counts, or the
+         *         output would be empty
+         */
         public Geometry {
-            if (n < 0 || c <= 0 || h <= 0 || w <= 0 || cout <= 0 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 || dh <= 0 || dw <= 0
-                    || ph < 0 || pw < 0 || groups <= 0) {
-                throw new IllegalArgumentException("conv2d: invalid geometry " + this);
+            if (n < 0 || c < 1 || h < 1 || w < 1 || cout < 1 || kh < 1 || kw < 1) {
+                throw new IllegalArgumentException("conv2d: sizes must be positive (batch non-negative): "
+                        + describe(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups));
             }
-            if (c % groups != 0 || cout % groups != 0) {
-                throw new IllegalArgumentException("conv2d: groups " + groups + " must divide input channels " + c + " and output channels "
-                        + cout);
+            if (sh < 1 || sw < 1 || dh < 1 || dw < 1 || ph < 0 || pw < 0) {
+                throw new IllegalArgumentException("conv2d: strides and dilations must be >= 1 and paddings >= 0: "
+                        + describe(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups));
             }
-            if (outSize(h, kh, sh, ph, dh) <= 0 || outSize(w, kw, sw, pw, dw) <= 0) {
-                throw new IllegalArgumentException("conv2d: input " + h + "x" + w + " with padding " + ph + "x" + pw + " is smaller than the"
-                        + " dilated kernel " + ((kh - 1) * dh + 1) + "x" + ((kw - 1) * dw + 1));
+            if (groups < 1 || c % groups != 0 || cout % groups != 0) {
+                throw new IllegalArgumentException("conv2d: groups " + groups + " must divide input channels " + c
+                        + " and output channels " + cout + ": "
+                        + describe(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups));
             }
+            if (outSize(h, kh, sh, ph, dh) < 1 || outSize(w, kw, sw, pw, dw) < 1) {
+                throw new IllegalArgumentException("conv2d: kernel " + kh + "x" + kw + " with dilation (" + dh + ", "
+                        + dw + ") does not fit the padded input " + (h + 2 * ph) + "x" + (w + 2 * pw) + ": "
+                        + describe(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups));
+            }
+        }
+
+        private static int outSize(int in, int k, int s, int p, int d) {
+            int span = in + 2 * p - d * (k - 1) - 1;
+            return span < 0 ? 0 : span / s + 1;
+        }
+
+        private static String describe(int n, int c, int h, int w, int cout, int kh, int kw, int sh, int sw,
+                                       int ph, int pw, int dh, int dw, int groups) {
+            return "input [" + n + ", " + c + ", " + h + ", " + w + "], weight [" + cout + ", "
+                    + (groups > 0 && c % groups == 0 ? String.valueOf(c / groups) : c + "/" + groups) + ", " + kh
+                    + ", " + kw + "], stride (" + sh + ", " + sw + "), padding (" + ph + ", " + pw + "), dilation ("
+                    + dh + ", " + dw + "), groups " + groups;
         }
 
         /** Output height {@code (h + 2ph − dh(kh−1) − 1)/sh + 1}. */
@@ -52,218 +105,321 @@ public final class ConvKernels {
             return outSize(w, kw, sw, pw, dw);
         }
 
-        /** Input channels per group. */
+        /** Input channels per group, {@code c / groups}. */
         public int cinPerGroup() {
             return c / groups;
         }
 
-        /** Output channels per group. */
+        /** Output channels per group, {@code cout / groups}. */
         public int coutPerGroup() {
             return cout / groups;
         }
 
-        /** Rows of a group's column matrix: {@code c/groups · kh · kw}. */
+        /** Length of one unfolded patch, the GEMM reduction depth: {@code (c/groups)·kh·kw}. */
         public int patch() {
             return c / groups * kh * kw;
         }
 
-        /** True when the input plane is already the column matrix (1×1, stride 1, no padding). */
-        public boolean pointwise() {
+        /** Floats in the input, {@code n·c·h·w}. */
+        public long inputSize() {
+            return (long) n * c * h * w;
+        }
+
+        /** Floats in the output, {@code n·cout·oh·ow}. */
+        public long outputSize() {
+            return (long) n * cout * outH() * outW();
+        }
+
+        /** Floats in the weight, {@code cout·(c/groups)·kh·kw}. */
+        public long weightSize() {
+            return (long) cout * patch();
+        }
+
+        /** Floating-point operations of the forward pass (a multiply and an add per weight use). */
+        public long flops() {
+            return 2L * outputSize() * patch();
+        }
+
+        /** A 1×1 convolution with stride 1 and no padding reads its input as the column matrix. */
+        boolean pointwise() {
             return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
         }
 
-        private static int outSize(int in, int k, int s, int p, int d) {
-            return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+        /** One input channel per group: the direct depthwise kernel is faster than a depth-kh·kw GEMM. */
+        boolean depthwise() {
+            return c == groups;
         }
-    }
 
-    /** {@code y = conv(x, weight) + bias}; {@code bias} may be null; y is overwritten. */
-    public static void forward(Geometry g, float[] x, float[] weight, float[] bias, float[] y) {
-        int ohw = g.outH() * g.outW();
-        int hw = g.h() * g.w();
-        int patch = g.patch();
-        int cog = g.coutPerGroup();
-        Parallel.forRange(g.n(), 1, (from, to) -> {
-            float[] col = g.pointwise() ? null : Workspace.get("conv.col", patch * ohw);
-            for (int b = from; b < to; b++) {
-                for (int gr = 0; gr < g.groups(); gr++) {
-                    int xOff = (b * g.c() + gr * g.cinPerGroup()) * hw;
-                    float[] src = x;
-                    int srcOff = xOff;
-                    if (col != null) {
-                        im2col(g, x, xOff, col);
-                        src = col;
-                        srcOff = 0;
-                    }
-                    int yOff = (b * g.cout() + gr * cog) * ohw;
-                    float beta = 0f;
-                    if (bias != null) {
-                        for (int o = 0; o < cog; o++) {
-                            java.util.Arrays.fill(y, yOff + o * ohw, yOff + (o + 1) * ohw, bias[gr * cog + o]);
-                        }
-                        beta = 1f;
-                    }
-                    Gemm.sgemm(false, false, cog, ohw, patch, 1f, weight, gr * cog * patch, patch, src, srcOff, ohw, beta, y, yOff, ohw);
-                }
-            }
-        });
-    }
-
-    /** {@code gx = conv_transpose(gy, weight)}: the input gradient; gx is overwritten. */
-    public static void backwardInput(Geometry g, float[] gy, float[] weight, float[] gx) {
-        int ohw = g.outH() * g.outW();
-        int hw = g.h() * g.w();
-        int patch = g.patch();
-        int cog = g.coutPerGroup();
-        Parallel.forRange(g.n(), 1, (from, to) -> {
-            float[] col = g.pointwise() ? null : Workspace.get("conv.col", patch * ohw);
-            for (int b = from; b < to; b++) {
-                for (int gr = 0; gr < g.groups(); gr++) {
-                    int xOff = (b * g.c() + gr * g.cinPerGroup()) * hw;
-                    int yOff = (b * g.cout() + gr * cog) * ohw;
-                    if (col == null) {
-                        Gemm.sgemm(true, false, patch, ohw, cog, 1f, weight, gr * cog * patch, patch, gy, yOff, ohw, 0f, gx, xOff, ohw);
-                    } else {
-                        Gemm.sgemm(true, false, patch, ohw, cog, 1f, weight, gr * cog * patch, patch, gy, yOff, ohw, 0f, col, 0, ohw);
-                        col2im(g, col, gx, xOff);
-                    }
-                }
-            }
-        });
+        @Override
+        public String toString() {
+            return describe(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups);
+        }
     }
 
     /**
-     * Weight and bias gradients: {@code gw = Σ_b gy_b · col(x_b)ᵀ}, {@code gb = Σ_b Σ_pixels gy_b}. Either output
-     * may be null (not wanted); both are overwritten.
+     * Forward convolution; see the class comment for the formula and shapes.
+     *
+     * @param bias {@code [cout]} or null
+     * @param out {@code [n, cout, oh, ow]}, overwritten
+     * @throws IllegalArgumentException naming conv2d and the shapes for a bad geometry or an array too short
      */
-    public static void backwardWeight(Geometry g, float[] gy, float[] x, float[] gw, float[] gb) {
-        int ohw = g.outH() * g.outW();
-        int hw = g.h() * g.w();
-        int patch = g.patch();
-        int cog = g.coutPerGroup();
-        if (gb != null) {
-            for (int o = 0; o < g.cout(); o++) {
-                double s = 0;
-                for (int b = 0; b < g.n(); b++) {
-                    int off = (b * g.cout() + o) * ohw;
-                    for (int i = 0; i < ohw; i++) {
-                        s += gy[off + i];
-                    }
-                }
-                gb[o] = (float) s;
-            }
+    public static void forward(float[] x, int n, int c, int h, int w, float[] weight, int cout, int kh, int kw,
+                               float[] bias, int sh, int sw, int ph, int pw, int dh, int dw, int groups,
+                               float[] out) {
+        forward(new Geometry(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups), x, weight, bias, out);
+    }
+
+    /**
+     * Forward convolution {@code out = conv(x, weight) + bias}.
+     *
+     * @param x input {@code [n, c, h, w]}
+     * @param weight {@code [cout, c/groups, kh, kw]}
+     * @param bias {@code [cout]} or null
+     * @param out {@code [n, cout, oh, ow]}, overwritten
+     * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape
+     */
+    public static void forward(Geometry g, float[] x, float[] weight, float[] bias, float[] out) {
+        check(g, "input", x, g.inputSize());
+        check(g, "weight", weight, g.weightSize());
+        check(g, "output", out, g.outputSize());
+        if (bias != null) {
+            check(g, "bias", bias, g.cout());
         }
-        if (gw == null) {
+        if (g.depthwise()) {
+            Depthwise.forward(g, x, weight, bias, out);
             return;
         }
-        int wsize = g.cout() * patch;
-        int chunks = Math.min(Parallel.threads(), Math.max(1, g.n()));
-        float[][] partial = new float[chunks][];
-        Parallel.forChunks(g.n(), chunks, (from, to) -> {
-            int chunk = chunkIndex(g.n(), chunks, from);
-            float[] acc = chunk == 0 ? gw : new float[wsize];
-            java.util.Arrays.fill(acc, 0, wsize, 0f);
-            float[] col = g.pointwise() ? null : Workspace.get("conv.col", patch * ohw);
-            for (int b = from; b < to; b++) {
-                for (int gr = 0; gr < g.groups(); gr++) {
-                    int xOff = (b * g.c() + gr * g.cinPerGroup()) * hw;
-                    int yOff = (b * g.cout() + gr * cog) * ohw;
-                    float[] src = x;
-                    int srcOff = xOff;
-                    if (col != null) {
-                        im2col(g, x, xOff, col);
-                        src = col;
-                        srcOff = 0;
-                    }
-                    Gemm.sgemm(false, true, cog, patch, ohw, 1f, gy, yOff, ohw, src, srcOff, ohw, 1f, acc, gr * cog * patch, patch);
-                }
+        batch(g, (b0, b1) -> {
+            float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
+            for (int b = b0; b < b1; b++) {
+                forwardImage(g, b, x, weight, bias, out, col);
             }
-            partial[chunk] = acc;
         });
-        for (int k = 1; k < chunks; k++) {
-            float[] p = partial[k];
-            if (p != null) {
-                for (int i = 0; i < wsize; i++) {
-                    gw[i] += p[i];
+    }
+
+    private static void forwardImage(Geometry g, int b, float[] x, float[] weight, float[] bias, float[] out,
+                                     float[] col) {
+        int plane = g.outH() * g.outW();
+        int cinG = g.cinPerGroup();
+        int coutG = g.coutPerGroup();
+        int k = g.patch();
+        int inImage = g.c() * g.h() * g.w();
+        for (int grp = 0; grp < g.groups(); grp++) {
+            int xOff = b * inImage + grp * cinG * g.h() * g.w();
+            int outOff = (b * g.cout() + grp * coutG) * plane;
+            if (col == null) {
+                Gemm.sgemm(false, false, coutG, plane, k, 1f, weight, grp * coutG * k, k, x, xOff, plane,
+                        0f, out, outOff, plane);
+            } else {
+                Im2Col.unfold(x, xOff, cinG, g, col);
+                Gemm.sgemm(false, false, coutG, plane, k, 1f, weight, grp * coutG * k, k, col, 0, plane,
+                        0f, out, outOff, plane);
+            }
+        }
+        if (bias != null) {
+            for (int o = 0; o < g.cout(); o++) {
+                float bv = bias[o];
+                int off = (b * g.cout() + o) * plane;
+                for (int i = 0; i < plane; i++) {
+                    out[off + i] += bv;
                 }
             }
         }
     }
 
+    /**
+     * Gradient of the input: {@code gradX = convᵀ(gradOut, weight)}, overwritten.
+     *
+     * @param gradOut {@code [n, cout, oh, ow]}
+     * @param weight {@code [cout, c/groups, kh, kw]}
+     * @param gradX {@code [n, c, h, w]}, overwritten
+     * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape
+     */
+    public static void backwardInput(Geometry g, float[] gradOut, float[] weight, float[] gradX) {
+        check(g, "output gradient", gradOut, g.outputSize());
+        check(g, "weight", weight, g.weightSize());
+        check(g, "input gradient", gradX, g.inputSize());
+        if (g.depthwise()) {
+            Depthwise.backwardInput(g, gradOut, weight, gradX);
+            return;
+        }
+        batch(g, (b0, b1) -> {
+            float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
+            for (int b = b0; b < b1; b++) {
+                backwardInputImage(g, b, gradOut, weight, gradX, col);
+            }
+        });
+    }
+
+    /** Same as {@link #backwardInput(Geometry, float[], float[], float[])} with the geometry spelled out. */
+    public static void backwardInput(float[] gradOut, int n, int c, int h, int w, float[] weight, int cout, int kh,
+                                     int kw, int sh, int sw, int ph, int pw, int dh, int dw, int groups,
+                                     float[] gradX) {
+        backwardInput(new Geometry(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups), gradOut, weight, gradX);
+    }
+
+    private static void backwardInputImage(Geometry g, int b, float[] gradOut, float[] weight, float[] gradX,
+                                           float[] col) {
+        int plane = g.outH() * g.outW();
+        int cinG = g.cinPerGroup();
+        int coutG = g.coutPerGroup();
+        int k = g.patch();
+        int inPlane = g.h() * g.w();
+        int inImage = g.c() * inPlane;
+        if (col != null) {
+            Arrays.fill(gradX, b * inImage, (b + 1) * inImage, 0f);
+        }
+        for (int grp = 0; grp < g.groups(); grp++) {
+            int xOff = b * inImage + grp * cinG * inPlane;
+            int goOff = (b * g.cout() + grp * coutG) * plane;
+            // d(cols) = W_gᵀ · dY_g: [k, coutG] x [coutG, plane]
+            if (col == null) {
+                Gemm.sgemm(true, false, k, plane, coutG, 1f, weight, grp * coutG * k, k, gradOut, goOff, plane,
+                        0f, gradX, xOff, plane);
+            } else {
+                Gemm.sgemm(true, false, k, plane, coutG, 1f, weight, grp * coutG * k, k, gradOut, goOff, plane,
+                        0f, col, 0, plane);
+                Im2Col.fold(col, cinG, g, gradX, xOff);
+            }
+        }
+    }
+
+    /**
+     * Gradients of the weight and the bias, both overwritten:
+     * {@code gradW[o, c, p, q] = Σ_{b, i, j} gradOut[b, o, i, j] · x[b, ·, i·sh − ph + p·dh, j·sw − pw + q·dw]}
+     * and {@code gradBias[o] = Σ_{b, i, j} gradOut[b, o, i, j]}.
+     *
+     * @param gradOut {@code [n, cout, oh, ow]}
+     * @param x the forward input {@code [n, c, h, w]}; may be null when {@code gradW} is null
+     * @param gradW {@code [cout, c/groups, kh, kw]}, overwritten, or null to skip
+     * @param gradBias {@code [cout]}, overwritten, or null to skip
+     * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape
+     */
+    public static void backwardWeight(Geometry g, float[] gradOut, float[] x, float[] gradW, float[] gradBias) {
+        check(g, "output gradient", gradOut, g.outputSize());
+        if (gradBias != null) {
+            check(g, "bias gradient", gradBias, g.cout());
+            biasGradient(g, gradOut, gradBias);
+        }
+        if (gradW == null) {
+            return;
+        }
+        check(g, "input", x, g.inputSize());
+        check(g, "weight gradient", gradW, g.weightSize());
+        if (g.depthwise()) {
+            Depthwise.backwardWeight(g, gradOut, x, gradW);
+            return;
+        }
+        int wSize = (int) g.weightSize();
+        if (g.n() == 0) {
+            Arrays.fill(gradW, 0, wSize, 0f);
+            return;
+        }
+        int chunks = batchChunks(g);
+        // Chunk 0 accumulates into gradW itself, chunk i > 0 into slice i − 1 of the partial buffer.
+        float[] partial = chunks > 1 ? Workspace.get(KEY_PARTIAL, (chunks - 1) * wSize) : null;
+        Parallel.RangeBody body = (b0, b1) -> {
+            int chunk = chunkIndex(g.n(), chunks, b0);
+            float[] dst = chunk == 0 ? gradW : partial;
+            int dstOff = chunk == 0 ? 0 : (chunk - 1) * wSize;
+            float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
+            for (int b = b0; b < b1; b++) {
+                weightGradientImage(g, b, gradOut, x, dst, dstOff, b == b0 ? 0f : 1f, col);
+            }
+        };
+        if (chunks > 1) {
+            Parallel.forChunks(g.n(), chunks, body);
+            for (int chunk = 1; chunk < chunks; chunk++) {
+                int off = (chunk - 1) * wSize;
+                for (int i = 0; i < wSize; i++) {
+                    gradW[i] += partial[off + i];
+                }
+            }
+        } else {
+            body.run(0, g.n());
+        }
+    }
+
+    /** Same as {@link #backwardWeight(Geometry, float[], float[], float[], float[])} with the geometry spelled out. */
+    public static void backwardWeight(float[] gradOut, float[] x, int n, int c, int h, int w, int cout, int kh, int kw,
+                                      int sh, int sw, int ph, int pw, int dh, int dw, int groups,
+                                      float[] gradW, float[] gradBias) {
+        backwardWeight(new Geometry(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups), gradOut, x, gradW,
+                gradBias);
+    }
+
+    private static void weightGradientImage(Geometry g, int b, float[] gradOut, float[] x, float[] dst, int dstOff,
+                                            float beta, float[] col) {
+        int plane = g.outH() * g.outW();
+        int cinG = g.cinPerGroup();
+        int coutG = g.coutPerGroup();
+        int k = g.patch();
+        int inPlane = g.h() * g.w();
+        int inImage = g.c() * inPlane;
+        for (int grp = 0; grp < g.groups(); grp++) {
+            int xOff = b * inImage + grp * cinG * inPlane;
+            int goOff = (b * g.cout() + grp * coutG) * plane;
+            // dW_g += dY_g · colsᵀ: [coutG, plane] x [plane, k]
+            if (col == null) {
+                Gemm.sgemm(false, true, coutG, k, plane, 1f, gradOut, goOff, plane, x, xOff, plane,
+                        beta, dst, dstOff + grp * coutG * k, k);
+            } else {
+                Im2Col.unfold(x, xOff, cinG, g, col);
+                Gemm.sgemm(false, true, coutG, k, plane, 1f, gradOut, goOff, plane, col, 0, plane,
+                        beta, dst, dstOff + grp * coutG * k, k);
+            }
+        }
+    }
+
+    /** Each channel's sum over batch and pixels, in a fixed order: channels are split, never a sum. */
+    private static void biasGradient(Geometry g, float[] gradOut, float[] gradBias) {
+        int plane = g.outH() * g.outW();
+        Parallel.forRange(g.cout(), Math.max(1, (1 << 15) / Math.max(1, g.n() * plane)), (o0, o1) -> {
+            for (int o = o0; o < o1; o++) {
+                double s = 0;
+                for (int b = 0; b < g.n(); b++) {
+                    int off = (b * g.cout() + o) * plane;
+                    for (int i = 0; i < plane; i++) {
+                        s += gradOut[off + i];
+                    }
+                }
+                gradBias[o] = (float) s;
+            }
+        });
+    }
+
+    /** Threads split the batch when every thread gets an image; otherwise the GEMMs split themselves. */
+    private static int batchChunks(Geometry g) {
+        int t = Parallel.threads();
+        return t > 1 && g.n() >= t && !Parallel.onWorker() ? t : 1;
+    }
+
+    private static void batch(Geometry g, Parallel.RangeBody body) {
+        int chunks = batchChunks(g);
+        if (chunks > 1) {
+            Parallel.forChunks(g.n(), chunks, body);
+        } else {
+            body.run(0, g.n());
+        }
+    }
+
+    /** Index of the chunk starting at {@code from} in {@link Parallel#forChunks}'s fixed split. */
     private static int chunkIndex(int n, int chunks, int from) {
         for (int i = 0; i < chunks; i++) {
             if (Parallel.chunkStart(n, chunks, i) == from) {
                 return i;
             }
         }
-        throw new IllegalStateException("conv2d: chunk starting at " + from + " not found");
+        throw new IllegalStateException("conv2d: no chunk of " + n + " images in " + chunks + " starts at " + from);
     }
 
-    /** Unfolds one group of one image into {@code col [c/groups·kh·kw, oh·ow]}, zero where the window hits padding. */
-    static void im2col(Geometry g, float[] x, int xOff, float[] col) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int h = g.h();
-        int w = g.w();
-        int row = 0;
-        for (int ch = 0; ch < g.cinPerGroup(); ch++) {
-            int plane = xOff + ch * h * w;
-            for (int ky = 0; ky < g.kh(); ky++) {
-                for (int kx = 0; kx < g.kw(); kx++, row++) {
-                    int base = row * oh * ow;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * g.sh() - g.ph() + ky * g.dh();
-                        int dst = base + oy * ow;
-                        if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
-                            continue;
-                        }
-                        int src = plane + iy * w;
-                        int ix0 = kx * g.dw() - g.pw();
-                        if (g.sw() == 1 && ix0 >= 0 && ix0 + ow <= w) {
-                            System.arraycopy(x, src + ix0, col, dst, ow);
-                            continue;
-                        }
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ix0 + ox * g.sw();
-                            col[dst + ox] = ix >= 0 && ix < w ? x[src + ix] : 0f;
-                        }
-                    }
-                }
-            }
+    private static void check(Geometry g, String what, float[] a, long size) {
+        if (a == null) {
+            throw new IllegalArgumentException("conv2d: " + what + " array is null for " + g);
         }
-    }
-
-    /** Folds {@code col} back, adding overlapping windows: the adjoint of {@link #im2col}. Overwrites the group's planes. */
-    static void col2im(Geometry g, float[] col, float[] gx, int xOff) {
-        int oh = g.outH();
-        int ow = g.outW();
-        int h = g.h();
-        int w = g.w();
-        java.util.Arrays.fill(gx, xOff, xOff + g.cinPerGroup() * h * w, 0f);
-        int row = 0;
-        for (int ch = 0; ch < g.cinPerGroup(); ch++) {
-            int plane = xOff + ch * h * w;
-            for (int ky = 0; ky < g.kh(); ky++) {
-                for (int kx = 0; kx < g.kw(); kx++, row++) {
-                    int base = row * oh * ow;
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * g.sh() - g.ph() + ky * g.dh();
-                        if (iy < 0 || iy >= h) {
-                            continue;
-                        }
-                        int dstRow = plane + iy * w;
-                        int src = base + oy * ow;
-                        int ix0 = kx * g.dw() - g.pw();
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ix0 + ox * g.sw();
-                            if (ix >= 0 && ix < w) {
-                                gx[dstRow + ix] += col[src + ox];
-                            }
-                        }
-                    }
-                }
-            }
+        if (a.length < size) {
+            throw new IllegalArgumentException("conv2d: " + what + " needs " + size + " floats, array has " + a.length
+                    + ", for " + g);
         }
     }
 }

@@ -17,7 +17,7 @@ final class EjmlGemm {
     private static final String KEY_B = "gemm.ejml.b";
     private static final String KEY_T = "gemm.ejml.t";
     private static final int ROW_GRAIN = 16;
-    private static final double PARALLEL_FLOPS = 2.0 * 48 * 48 * 48;
+    private static final double PARALLEL_FLOPS = 2.0 * 128 * 128 * 128;
 
     private EjmlGemm() {
     }

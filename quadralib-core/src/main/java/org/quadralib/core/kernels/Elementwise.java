@@ -24,37 +24,99 @@ public final class Elementwise {
 
     /** One strided run: {@code out[oo+i] = a[ao+i*as] op b[bo+i*bs]}. */
     public static void binaryRange(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        switch (op) {
-            case ADD -> {
-                if (as == 1 && bs == 1) {
+        // Contiguous and scalar-broadcast runs get loops C2 vectorises; a stride in the index expression stops it.
+        if (as == 1 && bs == 1) {
+            switch (op) {
+                case ADD -> {
                     for (int i = 0; i < n; i++) {
                         out[oo + i] = a[ao + i] + b[bo + i];
                     }
-                } else {
+                }
+                case SUB -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] - b[bo + i];
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] * b[bo + i];
+                    }
+                }
+                case DIV -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] / b[bo + i];
+                    }
+                }
+            }
+        } else if (as == 1 && bs == 0) {
+            float v = b[bo];
+            switch (op) {
+                case ADD -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] + v;
+                    }
+                }
+                case SUB -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] - v;
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] * v;
+                    }
+                }
+                case DIV -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i] / v;
+                    }
+                }
+            }
+        } else if (as == 0 && bs == 1) {
+            float v = a[ao];
+            switch (op) {
+                case ADD -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = v + b[bo + i];
+                    }
+                }
+                case SUB -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = v - b[bo + i];
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = v * b[bo + i];
+                    }
+                }
+                case DIV -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = v / b[bo + i];
+                    }
+                }
+            }
+        } else {
+            switch (op) {
+                case ADD -> {
                     for (int i = 0; i < n; i++) {
                         out[oo + i] = a[ao + i * as] + b[bo + i * bs];
                     }
                 }
-            }
-            case SUB -> {
-                for (int i = 0; i < n; i++) {
-                    out[oo + i] = a[ao + i * as] - b[bo + i * bs];
-                }
-            }
-            case MUL -> {
-                if (as == 1 && bs == 1) {
+                case SUB -> {
                     for (int i = 0; i < n; i++) {
-                        out[oo + i] = a[ao + i] * b[bo + i];
+                        out[oo + i] = a[ao + i * as] - b[bo + i * bs];
                     }
-                } else {
+                }
+                case MUL -> {
                     for (int i = 0; i < n; i++) {
                         out[oo + i] = a[ao + i * as] * b[bo + i * bs];
                     }
                 }
-            }
-            case DIV -> {
-                for (int i = 0; i < n; i++) {
-                    out[oo + i] = a[ao + i * as] / b[bo + i * bs];
+                case DIV -> {
+                    for (int i = 0; i < n; i++) {
+                        out[oo + i] = a[ao + i * as] / b[bo + i * bs];
+                    }
                 }
             }
         }
@@ -66,29 +128,50 @@ public final class Elementwise {
      */
     public static void binaryBroadcast(BinaryOp op, float[] a, int ao, int[] as, float[] b, int bo, int[] bs, float[] out,
             int[] shape) {
-        int rank = shape.length;
+        // Merge neighbouring dimensions both inputs walk as one run (and drop unit ones): a per-channel bias on
+        // [N, C, H, W] becomes [N·C rows] × [H·W run of one value], instead of N·C·H rows of W elements.
+        int[] sh = new int[shape.length];
+        int[] sa = new int[shape.length];
+        int[] sb = new int[shape.length];
+        int rank = 0;
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (rank > 0 && sa[rank - 1] == as[d] * shape[d] && sb[rank - 1] == bs[d] * shape[d]) {
+                sh[rank - 1] *= shape[d];
+                sa[rank - 1] = as[d];
+                sb[rank - 1] = bs[d];
+            } else {
+                sh[rank] = shape[d];
+                sa[rank] = as[d];
+                sb[rank] = bs[d];
+                rank++;
+            }
+        }
         if (rank == 0) {
             binaryRange(op, a, ao, 0, b, bo, 0, out, 0, 1);
             return;
         }
-        int inner = shape[rank - 1];
+        int inner = sh[rank - 1];
         int rows = 1;
         for (int d = 0; d < rank - 1; d++) {
-            rows *= shape[d];
+            rows *= sh[d];
         }
+        int r1 = rank;
         int grainRows = Math.max(1, GRAIN / Math.max(1, inner));
         Parallel.forRange(rows, grainRows, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int rem = r;
                 int pa = ao;
                 int pb = bo;
-                for (int d = rank - 2; d >= 0; d--) {
-                    int idx = rem % shape[d];
-                    rem /= shape[d];
-                    pa += idx * as[d];
-                    pb += idx * bs[d];
+                for (int d = r1 - 2; d >= 0; d--) {
+                    int idx = rem % sh[d];
+                    rem /= sh[d];
+                    pa += idx * sa[d];
+                    pb += idx * sb[d];
                 }
-                binaryRange(op, a, pa, as[rank - 1], b, pb, bs[rank - 1], out, r * inner, inner);
+                binaryRange(op, a, pa, sa[r1 - 1], b, pb, sb[r1 - 1], out, r * inner, inner);
             }
         });
     }

@@ -20,17 +20,23 @@ import org.slf4j.LoggerFactory;
  * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/README.md}). The choice is
  * logged once.
  *
- * <p>Large products are split across {@link org.quadralib.core.Parallel} workers by blocks of rows or
- * columns of C. Each element of C is always computed by the same sequence of operations, so results are
- * bit-identical for any thread count and schedule.
+ * <p>Products of at least 2·128³ flops are split across {@link org.quadralib.core.Parallel} workers by blocks
+ * of rows (or, for few rows, columns) of C, with one fork-join per call; smaller ones, and calls made from a
+ * worker thread, run on the calling thread. The packed kernels compute each element of C by the same sequence
+ * of operations whoever computes it, so their results are bit-identical for any thread count and schedule;
+ * EJML's are identical for a given thread count.
+ *
+ * <p>The Vector API kernel is slow until C2 has compiled it: in the interpreter and C1, every vector operation
+ * allocates, and a GEMM runs two orders of magnitude slower. That takes about a thousand micro-kernel calls
+ * and, on a busy machine, a few seconds; benchmarks must warm up past it.
  */
 public final class Gemm {
 
     /** The GEMM implementations; {@link #defaultKernel()} picks the fastest available. */
     public enum Kernel {
-        /** Packed 6×16 (AVX2) FMA micro-kernel on the JDK Vector API; needs {@code jdk.incubator.vector}. */
+        /** Packed 5×16 (AVX2) FMA micro-kernel on the JDK Vector API; needs {@code jdk.incubator.vector}. */
         VECTOR,
-        /** Packed plain-Java kernel that C2 auto-vectorises; always available. */
+        /** Packed plain-Java 4×2 register-blocked kernel; always available. */
         SCALAR,
         /** EJML's {@code CommonOps_FDRM}, operands wrapped or copied into EJML matrices; always available. */
         EJML;
@@ -40,9 +46,6 @@ public final class Gemm {
             return this != VECTOR || VECTOR_IMPL != null;
         }
     }
-
-    /** Up to this many multiply-adds the unpacked path is faster than packing A and B. */
-    private static final long SMALL_MNK = 24L * 24 * 24;
 
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
     private static final PackedGemm VECTOR_IMPL = loadVector();
@@ -79,7 +82,7 @@ public final class Gemm {
         return DEFAULT;
     }
 
-    /** A description of the default kernel, e.g. {@code "Vector API 6x16 FMA micro-kernel (256-bit)"}. */
+    /** A description of the default kernel, e.g. {@code "Vector API 5x16 FMA micro-kernel (256-bit)"}. */
     public static String kernelName() {
         return VECTOR_IMPL != null ? VECTOR_IMPL.describe() : ScalarGemm.INSTANCE.describe();
     }
@@ -143,8 +146,6 @@ public final class Gemm {
         checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
         if (kernel == Kernel.EJML) {
             EjmlGemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-        } else if ((long) m * n * k <= SMALL_MNK) {
-            SmallGemm.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             PackedGemm impl = kernel == Kernel.VECTOR ? VECTOR_IMPL : ScalarGemm.INSTANCE;
             impl.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);

@@ -3,9 +3,12 @@ package org.quadralib.core.memory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.quadralib.core.Parallel;
 
 /**
  * A region (typically one training step) whose activation buffers are recycled when it closes.
@@ -18,6 +21,11 @@ import java.util.Map;
  *
  * <p>Tensors created in a scope must not be used after it closes (reading one throws). Copy values out
  * first.
+ *
+ * <p>A storage whose last user is known to be done can go back to the pool before the scope closes
+ * ({@link #release}), so later allocations of the same step reuse it: the autograd engine returns the temporary
+ * buffers and consumed gradients of backward this way, which keeps a step's peak near its live set. A released
+ * storage reads like one released at close (its {@link Storage#data()} throws).
  */
 public final class MemoryScope implements AutoCloseable {
 
@@ -97,9 +105,10 @@ public final class MemoryScope implements AutoCloseable {
             a = new float[n];
             freshBytes += 4L * n;
         } else if (zero) {
-            Arrays.fill(a, 0f);
+            float[] z = a;
+            Parallel.forRange(n, 1 << 16, (from, to) -> Arrays.fill(z, from, to, 0f));
         }
-        Storage s = new Storage(a, category);
+        Storage s = new Storage(a, category, this);
         handedOut.add(s);
         MemoryTracker.allocated(category, 4L * n);
         return s;
@@ -108,6 +117,51 @@ public final class MemoryScope implements AutoCloseable {
     /** Bytes this scope had to allocate fresh because the pool had no array of the right length. */
     public long freshBytes() {
         return freshBytes;
+    }
+
+    /**
+     * The number of storages this scope has handed out so far: pass it to {@link #handedOutSince} to see the
+     * ones handed out after this point.
+     */
+    public int mark() {
+        return handedOut.size();
+    }
+
+    /**
+     * The storages handed out since {@code mark} (a value of {@link #mark()}), in order, released ones included;
+     * a read-only view valid until the next allocation on this thread.
+     *
+     * @throws IndexOutOfBoundsException if {@code mark} is negative or past {@link #mark()}
+     */
+    public List<Storage> handedOutSince(int mark) {
+        return Collections.unmodifiableList(handedOut.subList(mark, handedOut.size()));
+    }
+
+    /**
+     * Returns {@code s}'s array to the pool now, ahead of {@link #close()}. The caller guarantees that no tensor
+     * still in use reads or writes {@code s} (views share their base's storage); a stale tensor that reads it
+     * afterwards gets the released-storage error, never another tensor's numbers.
+     *
+     * @return true if {@code s} was handed out by this scope and not yet released; false (doing nothing)
+     *     otherwise, e.g. for a parameter or a storage of another scope
+     * @throws IllegalStateException if called from another thread than the one that opened the scope, or after
+     *     it closed
+     */
+    public boolean release(Storage s) {
+        if (Thread.currentThread() != owner || closed) {
+            throw new IllegalStateException("MemoryScope.release: " + (closed ? "the scope is closed" : "called from another thread")
+                    + "; release storages on the scope's thread while it is open");
+        }
+        if (s.scope() != this) {
+            return false;
+        }
+        float[] a = s.detachArray();
+        if (a == null) {
+            return false;
+        }
+        MemoryTracker.released(s.category(), 4L * a.length);
+        pool.give(a);
+        return true;
     }
 
     /**

@@ -9,10 +9,17 @@ package org.quadralib.core.memory;
 public final class Storage {
     private float[] data;
     private final MemoryCategory category;
+    /** The scope that handed this storage out, or null for a heap storage the collector reclaims. */
+    private final MemoryScope scope;
 
     Storage(float[] data, MemoryCategory category) {
+        this(data, category, null);
+    }
+
+    Storage(float[] data, MemoryCategory category, MemoryScope scope) {
         this.data = data;
         this.category = category;
+        this.scope = scope;
     }
 
     /**
@@ -48,6 +55,11 @@ public final class Storage {
     /** True once its scope released it. */
     public boolean isReleased() {
         return data == null;
+    }
+
+    /** The scope that handed this storage out, or null. */
+    MemoryScope scope() {
+        return scope;
     }
 
     float[] detachArray() {

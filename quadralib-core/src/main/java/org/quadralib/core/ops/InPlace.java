@@ -2,8 +2,10 @@ package org.quadralib.core.ops;
 
 import java.util.Arrays;
 
+import org.quadralib.core.Parallel;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
+import org.quadralib.core.kernels.Elementwise;
 
 /**
  * In-place updates outside autograd: gradient accumulation and optimizer steps. They write through
@@ -40,9 +42,12 @@ public final class InPlace {
         float[] a = s.data();
         int dOff = dst.offset();
         int sOff = s.offset();
-        for (int i = 0, n = dst.numel(); i < n; i++) {
-            d[dOff + i] += alpha * a[sOff + i];
-        }
+        // Gradient accumulation runs on activation-sized tensors in backward: split it like any element-wise op.
+        Parallel.forRange(dst.numel(), Elementwise.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                d[dOff + i] += alpha * a[sOff + i];
+            }
+        });
     }
 
     /** {@code dst *= alpha}. */
@@ -56,6 +61,8 @@ public final class InPlace {
 
     /** Sets every element of a contiguous tensor to {@code value}. */
     public static void fill(Tensor dst, float value) {
-        Arrays.fill(dst.data(), dst.offset(), dst.offset() + dst.numel(), value);
+        float[] d = dst.data();
+        int off = dst.offset();
+        Parallel.forRange(dst.numel(), 1 << 16, (from, to) -> Arrays.fill(d, off + from, off + to, value));
     }
 }

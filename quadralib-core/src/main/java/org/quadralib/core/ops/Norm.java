@@ -63,19 +63,12 @@ public final class Norm {
                 for (int ch = from; ch < to; ch++) {
                     double sum = 0;
                     for (int b = 0; b < n; b++) {
-                        int base = xo + (b * c + ch) * fsp;
-                        for (int i = 0; i < fsp; i++) {
-                            sum += xd[base + i];
-                        }
+                        sum += sum(xd, xo + (b * c + ch) * fsp, fsp);
                     }
                     double mu = sum / m;
                     double sq = 0;
                     for (int b = 0; b < n; b++) {
-                        int base = xo + (b * c + ch) * fsp;
-                        for (int i = 0; i < fsp; i++) {
-                            double d = xd[base + i] - mu;
-                            sq += d * d;
-                        }
+                        sq += squaredDeviations(xd, xo + (b * c + ch) * fsp, fsp, mu);
                     }
                     double var = sq / m;
                     mean[ch] = (float) mu;
@@ -132,21 +125,16 @@ public final class Norm {
         double[] sumG = new double[c];
         double[] sumGXhat = new double[c];
         Parallel.forRange(c, 1, (from, to) -> {
+            double[] acc = new double[2];
             for (int ch = from; ch < to; ch++) {
-                double sg = 0;
-                double sgx = 0;
-                float mu = mean[ch];
-                float is = invStd[ch];
+                acc[0] = 0;
+                acc[1] = 0;
                 for (int b = 0; b < n; b++) {
                     int base = (b * c + ch) * sp;
-                    for (int i = 0; i < sp; i++) {
-                        float gv = gd[go + base + i];
-                        sg += gv;
-                        sgx += gv * (xd[xo + base + i] - mu) * is;
-                    }
+                    gradientSums(gd, go + base, xd, xo + base, sp, mean[ch], invStd[ch], acc);
                 }
-                sumG[ch] = sg;
-                sumGXhat[ch] = sgx;
+                sumG[ch] = acc[0];
+                sumGXhat[ch] = acc[1];
             }
         });
         Tensor gx = null;
@@ -191,6 +179,76 @@ public final class Norm {
             }
         }
         return new Tensor[] {gx, gw, gb};
+    }
+
+    // The reductions below keep four partial sums: one running double sum is bound by the latency of the add
+    // (four cycles per element); four independent ones run about four times faster, with the same double accuracy.
+
+    /** {@code Σ a[off .. off+n)}. */
+    private static double sum(float[] a, int off, int n) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            s0 += a[off + i];
+            s1 += a[off + i + 1];
+            s2 += a[off + i + 2];
+            s3 += a[off + i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[off + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@code Σ (a[off + i] − mu)²} over {@code i < n}. */
+    private static double squaredDeviations(float[] a, int off, int n, double mu) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            double d0 = a[off + i] - mu;
+            double d1 = a[off + i + 1] - mu;
+            double d2 = a[off + i + 2] - mu;
+            double d3 = a[off + i + 3] - mu;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; i < n; i++) {
+            double d = a[off + i] - mu;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Adds {@code Σ g} to {@code acc[0]} and {@code Σ g·(x − mu)·is} to {@code acc[1]}, over n elements. */
+    private static void gradientSums(float[] g, int go, float[] x, int xo, int n, float mu, float is, double[] acc) {
+        double g0 = 0;
+        double g1 = 0;
+        double h0 = 0;
+        double h1 = 0;
+        int i = 0;
+        for (; i + 2 <= n; i += 2) {
+            float a = g[go + i];
+            float b = g[go + i + 1];
+            g0 += a;
+            g1 += b;
+            h0 += a * (x[xo + i] - mu) * is;
+            h1 += b * (x[xo + i + 1] - mu) * is;
+        }
+        for (; i < n; i++) {
+            float a = g[go + i];
+            g0 += a;
+            h0 += a * (x[xo + i] - mu) * is;
+        }
+        acc[0] += g0 + g1;
+        acc[1] += h0 + h1;
     }
 
     private static void checkChannel(String what, Tensor t, int c, int[] inShape) {

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
+import org.quadralib.core.kernels.Elementwise;
 
 /**
  * Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay, as PyTorch's SGD:
@@ -48,20 +50,27 @@ public final class SGD extends Optimizer {
         float lr = group.lr();
         float wd = group.weightDecay();
         if (momentum == 0f) {
-            for (int i = 0; i < n; i++) {
-                p[po + i] -= lr * (g[go + i] + wd * p[po + i]);
-            }
+            Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    p[po + i] -= lr * (g[go + i] + wd * p[po + i]);
+                }
+            });
             return;
         }
         boolean first = !used.contains(param);
         Tensor vt = state(param, "momentum");
         float[] v = vt.data();
-        for (int i = 0; i < n; i++) {
-            float gi = g[go + i] + wd * p[po + i];
-            float vi = first ? gi : momentum * v[i] + gi;
-            v[i] = vi;
-            p[po + i] -= lr * (nesterov ? gi + momentum * vi : vi);
-        }
+        float mu = momentum;
+        boolean nest = nesterov;
+        // Split like an element-wise op: the update streams parameter, gradient and momentum through memory.
+        Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = g[go + i] + wd * p[po + i];
+                float vi = first ? gi : mu * v[i] + gi;
+                v[i] = vi;
+                p[po + i] -= lr * (nest ? gi + mu * vi : vi);
+            }
+        });
         used.add(param);
     }
 

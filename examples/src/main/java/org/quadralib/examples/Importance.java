@@ -1,0 +1,199 @@
+package org.quadralib.examples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quadralib.autobuild.ConversionPolicy;
+import org.quadralib.autobuild.ConversionResult;
+import org.quadralib.autobuild.Converter;
+import org.quadralib.autobuild.LayerImportance;
+import org.quadralib.core.Parallel;
+import org.quadralib.core.Tensor;
+import org.quadralib.core.data.DataLoader;
+import org.quadralib.core.io.MalformedFileException;
+import org.quadralib.core.io.SafeTensors;
+import org.quadralib.layers.Init;
+import org.quadralib.layers.Module;
+import org.quadralib.layers.NeuronType;
+import org.quadralib.layers.train.Checkpoint;
+import org.quadralib.layers.zoo.Zoo;
+
+/**
+ * {@code importance}: loads a trained quadratic zoo model from a checkpoint and prints the relative importance of
+ * each quadratic layer ({@link LayerImportance}: {@code RI = P_M·P_W/δ_A}, with δ_A the test-accuracy drop when the
+ * layer's quadratic term is masked). The model is rebuilt as {@code explore} builds it: the first-order zoo model
+ * converted with the same {@code --convert} options and neuron type; the checkpoint's names and shapes must match it.
+ */
+final class Importance implements Command {
+
+    private static final int TEST_BATCH = 256;
+
+    /**
+     * The options of {@code importance}.
+     *
+     * @param checkpoint a trainer checkpoint folder or a state-dict safetensors file
+     * @param model the zoo model name
+     * @param type the neuron type of the quadratic layers
+     * @param convert which layers were converted
+     * @param data the Fashion-MNIST folder, or null for the embedded sample
+     * @param testSize score on the first this many test images (0: all)
+     * @param threads kernel threads
+     */
+    record Options(Path checkpoint, String model, NeuronType type, ConvertOptions convert, Path data, int testSize, int threads) {
+    }
+
+    @Override
+    public String name() {
+        return "importance";
+    }
+
+    @Override
+    public String summary() {
+        return "score the quadratic layers of a trained checkpoint (RI = P_M·P_W/δ_A), print the table";
+    }
+
+    @Override
+    public String help() {
+        StringBuilder sb = new StringBuilder(String.join("\n",
+                "Usage: importance --checkpoint PATH [options]",
+                "",
+                "Rebuilds the zoo model as explore builds its quadratic twin, loads the checkpoint's weights and prints",
+                "for every quadratic layer its share of parameters (P_M) and MACs (P_W), the test accuracy with its",
+                "quadratic term masked, the drop δ_A and RI = P_M·P_W/δ_A (+inf when masking costs no accuracy).",
+                "",
+                "  --checkpoint PATH  a trainer checkpoint folder (holding " + Checkpoint.MODEL_FILE + ") or a state-dict",
+                "                     .safetensors file",
+                "  --model NAME       zoo model: " + String.join(", ", Zoo.NAMES) + " (default " + ExploreOptions.DEFAULT_MODEL + ")",
+                "  --type T           neuron type of the quadratic layers (default PROPOSED)"));
+        sb.append('\n');
+        ConvertOptions.HELP.forEach(l -> sb.append(l).append('\n'));
+        sb.append(String.join("\n",
+                "  --data DIR         folder with the Fashion-MNIST IDX files",
+                "  --full             the full set where Debian's dataset-fashion-mnist installs it",
+                "  --sample           the sample embedded in this jar (the default)",
+                "  --test-size N      score on the first N test images only (default: all)",
+                "  --threads N        kernel threads (default: all " + Runtime.getRuntime().availableProcessors() + ")",
+                "  --help             this text",
+                ""));
+        return sb.toString();
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        Options o = parse(args);
+        Parallel.setThreads(o.threads());
+        ExploreOptions dataOptions = new ExploreOptions(o.model(), List.of(new ExploreOptions.Variant(o.type())), 1,
+                ExploreOptions.DEFAULT_BATCH_SIZE, ExploreOptions.DEFAULT_LR, null, o.threads(), o.data(), null,
+                ExploreOptions.DEFAULT_SEED, 0, o.testSize(), o.convert());
+        Explore.Data data = Explore.load(dataOptions);
+        int[] shape = data.test().sampleShape();
+        Init.manualSeed(ExploreOptions.DEFAULT_SEED);
+        ConversionResult converted = Converter.convert(Zoo.build(o.model(), shape[0], shape[1], data.test().numClasses()),
+                o.convert().policy(o.type()));
+        Module model = converted.model();
+        load(model, o);
+        err.println("importance: " + o.model() + " " + o.type().displayName() + " (" + o.convert().label() + ") from "
+                + o.checkpoint() + "; data: " + data.label());
+        DataLoader test = new DataLoader(data.test(), DataLoader.Options.defaults().withBatchSize(TEST_BATCH)
+                .withNormalization(new float[] {Explore.MEAN}, new float[] {Explore.STD}));
+        out.print(LayerImportance.score(model, test));
+        out.flush();
+        return Main.EXIT_OK;
+    }
+
+    /** Loads the checkpoint's weights into {@code model}, strictly. */
+    private static void load(Module model, Options o) throws IOException, UsageException {
+        Map<String, Tensor> state;
+        try {
+            state = SafeTensors.read(Files.isDirectory(o.checkpoint()) ? o.checkpoint().resolve(Checkpoint.MODEL_FILE) : o.checkpoint());
+        } catch (MalformedFileException | java.nio.file.NoSuchFileException e) {
+            throw new UsageException("--checkpoint " + o.checkpoint() + ": " + e.getMessage());
+        }
+        try {
+            model.loadStateDict(state, true);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--checkpoint " + o.checkpoint() + " does not hold a " + o.model() + " with " + o.type().displayName()
+                    + " layers (" + o.convert().label() + "): " + e.getMessage());
+        }
+    }
+
+    /**
+     * Parses {@code importance}'s arguments.
+     *
+     * @throws UsageException naming the option for an unknown or repeated option, a missing or malformed value, a
+     *     missing checkpoint, an unknown model or a first-order type
+     */
+    static Options parse(List<String> args) throws UsageException {
+        Path checkpoint = null;
+        String model = ExploreOptions.DEFAULT_MODEL;
+        NeuronType type = NeuronType.PROPOSED;
+        ConversionPolicy.Scope scope = ConvertOptions.DEFAULT.scope();
+        boolean skipFirst = false;
+        boolean skipLast = false;
+        Path data = null;
+        boolean sample = false;
+        boolean full = false;
+        int testSize = 0;
+        int threads = Runtime.getRuntime().availableProcessors();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < args.size(); i++) {
+            String option = args.get(i);
+            if (!seen.add(option)) {
+                throw new UsageException("option " + option + " given twice");
+            }
+            switch (option) {
+                case "--sample" -> sample = true;
+                case "--full" -> full = true;
+                case "--skip-first" -> skipFirst = true;
+                case "--skip-last" -> skipLast = true;
+                case "--checkpoint", "--model", "--type", "--convert", "--data", "--test-size", "--threads" -> {
+                    if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
+                        throw new UsageException("option " + option + " needs a value");
+                    }
+                    String value = args.get(++i);
+                    switch (option) {
+                        case "--checkpoint" -> checkpoint = ExploreOptions.path(option, value);
+                        case "--model" -> model = value;
+                        case "--type" -> {
+                            ExploreOptions.Variant v = ExploreOptions.Variant.parse(value);
+                            if (v.type() == null) {
+                                throw new UsageException("--type needs a quadratic neuron type: a first-order model has no quadratic layer");
+                            }
+                            type = v.type();
+                        }
+                        case "--convert" -> scope = ConvertOptions.parseScope(value);
+                        case "--data" -> data = ExploreOptions.path(option, value);
+                        case "--test-size" -> testSize = ExploreOptions.positiveInt(option, value);
+                        case "--threads" -> threads = ExploreOptions.positiveInt(option, value);
+                        default -> throw new IllegalStateException(option);
+                    }
+                }
+                default -> throw new UsageException((option.startsWith("-") ? "unknown option " : "unexpected argument ")
+                        + "'" + option + "' (importance --help lists the options)");
+            }
+        }
+        if (checkpoint == null) {
+            throw new UsageException("--checkpoint is required: the trained model to score");
+        }
+        if (!Files.exists(checkpoint)) {
+            throw new UsageException("--checkpoint " + checkpoint + " does not exist");
+        }
+        if ((sample ? 1 : 0) + (full ? 1 : 0) + (data != null ? 1 : 0) > 1) {
+            throw new UsageException("--sample, --full and --data each choose the data; give one of them");
+        }
+        if (!Zoo.NAMES.contains(model)) {
+            throw new UsageException("unknown model '" + model + "' for --model; models: " + String.join(", ", Zoo.NAMES));
+        }
+        if (full) {
+            data = org.quadralib.core.data.FashionMnist.DEFAULT_FOLDER;
+        }
+        return new Options(checkpoint, model, type, new ConvertOptions(scope, skipFirst, skipLast), data, testSize,
+                threads);
+    }
+}

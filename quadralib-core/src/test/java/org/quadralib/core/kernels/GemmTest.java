@@ -1,0 +1,225 @@
+package org.quadralib.core.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.quadralib.core.Parallel;
+
+class GemmTest {
+
+    /** (m, n, k) triples: tiny, odd, straddling the micro-tile, K-block (256) and M-block boundaries. */
+    private static final int[][] SIZES = {
+        {1, 1, 1}, {1, 17, 3}, {3, 1, 17}, {17, 3, 1}, {2, 2, 300}, {5, 16, 8}, {6, 32, 9},
+        {63, 65, 17}, {65, 63, 257}, {64, 64, 64}, {17, 257, 63}, {257, 17, 65}, {200, 70, 513}, {3, 4100, 5},
+    };
+
+    private static List<Gemm.Kernel> kernels() {
+        List<Gemm.Kernel> ks = new ArrayList<>();
+        for (Gemm.Kernel k : Gemm.Kernel.values()) {
+            if (k.available()) {
+                ks.add(k);
+            }
+        }
+        return ks;
+    }
+
+    /** A stored rows × cols operand embedded in a larger array at an offset, with padded leading dimension. */
+    private record Operand(float[] data, int off, int ld) {
+        static Operand random(Random r, int rows, int cols, int off, int pad) {
+            int ld = cols + pad;
+            float[] d = new float[off + rows * ld + 3];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = r.nextFloat() * 2 - 1;
+            }
+            return new Operand(d, off, ld);
+        }
+
+        double get(int i, int j) {
+            return data[off + i * ld + j];
+        }
+    }
+
+    private static void checkOne(Gemm.Kernel kernel, boolean ta, boolean tb, int m, int n, int k,
+                                 float alpha, float beta, int off, int pad, long seed) {
+        Random r = new Random(seed);
+        Operand a = ta ? Operand.random(r, k, m, off, pad) : Operand.random(r, m, k, off, pad);
+        Operand b = tb ? Operand.random(r, n, k, off + 1, pad) : Operand.random(r, k, n, off + 1, pad);
+        Operand c = Operand.random(r, m, n, off + 2, pad);
+        float[] before = c.data().clone();
+        if (beta == 0f) {
+            // beta = 0 must overwrite C without reading it.
+            for (int i = 0; i < m; i++) {
+                Arrays.fill(c.data(), c.off() + i * c.ld(), c.off() + i * c.ld() + n, Float.NaN);
+            }
+        }
+        Gemm.sgemm(kernel, ta, tb, m, n, k, alpha, a.data(), a.off(), a.ld(), b.data(), b.off(), b.ld(),
+                beta, c.data(), c.off(), c.ld());
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double ref = 0;
+                double mag = 0;
+                for (int p = 0; p < k; p++) {
+                    double x = (ta ? a.get(p, i) : a.get(i, p)) * (tb ? b.get(j, p) : b.get(p, j));
+                    ref += x;
+                    mag += Math.abs(x);
+                }
+                double old = before[c.off() + i * c.ld() + j];
+                ref = alpha * ref + (beta == 0f ? 0 : beta * old);
+                mag = Math.abs(alpha) * mag + Math.abs(beta * old);
+                double got = c.get(i, j);
+                double tol = (k + 3) * 1.2e-7 * mag + 1e-30;
+                if (!(Math.abs(got - ref) <= tol)) {
+                    fail(kernel + " ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " alpha=" + alpha
+                            + " beta=" + beta + ": C[" + i + "," + j + "] = " + got + ", expected " + ref + " +- " + tol);
+                }
+            }
+        }
+        // Nothing outside the m × n window of C may change.
+        for (int idx = 0; idx < before.length; idx++) {
+            int rel = idx - c.off();
+            boolean inside = rel >= 0 && rel / c.ld() < m && rel % c.ld() < n;
+            if (!inside) {
+                assertEquals(before[idx], c.data()[idx], kernel + ": C[" + idx + "] outside the window changed");
+            }
+        }
+    }
+
+    @Test
+    void everyKernelAndTransposeMatchesDoubleReference() {
+        long seed = 1;
+        for (Gemm.Kernel kernel : kernels()) {
+            for (int[] s : SIZES) {
+                for (int t = 0; t < 4; t++) {
+                    checkOne(kernel, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], 1f, 0f, 0, 0, seed++);
+                }
+            }
+        }
+    }
+
+    @Test
+    void offsetsLeadingDimensionsAlphaBeta() {
+        float[][] alphaBeta = {{1f, 1f}, {-1.5f, 2f}, {0.5f, 0f}, {2f, -1f}};
+        long seed = 100;
+        for (Gemm.Kernel kernel : kernels()) {
+            for (float[] ab : alphaBeta) {
+                for (int t = 0; t < 4; t++) {
+                    checkOne(kernel, (t & 1) != 0, (t & 2) != 0, 37, 45, 29, ab[0], ab[1], 7, 5, seed++);
+                    checkOne(kernel, (t & 1) != 0, (t & 2) != 0, 70, 33, 300, ab[0], ab[1], 3, 2, seed++);
+                }
+            }
+        }
+    }
+
+    @Test
+    void zeroDepthOrAlphaScalesC() {
+        for (Gemm.Kernel kernel : kernels()) {
+            float[] c = {1f, 2f, 3f, 4f};
+            Gemm.sgemm(kernel, false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[0], 0, 2, 3f, c, 0, 2);
+            assertArrayEquals(new float[] {3f, 6f, 9f, 12f}, c);
+            float[] nan = {Float.NaN, Float.NaN, Float.NaN, Float.NaN};
+            Gemm.sgemm(kernel, false, false, 2, 2, 2, 0f, new float[4], 0, 2, new float[4], 0, 2, 0f, nan, 0, 2);
+            assertArrayEquals(new float[4], nan);
+            Gemm.sgemm(kernel, false, false, 0, 5, 5, 1f, null, 0, 5, null, 0, 5, 0f, null, 0, 5);
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnThreadsOrRuns() {
+        int saved = Parallel.threads();
+        try {
+            // Square-ish (threads split rows) and short-and-wide (threads split the columns of a panel).
+            for (int[] s : new int[][] {{301, 283, 517}, {8, 2000, 300}}) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                Random r = new Random(7);
+                float[] a = new float[m * k];
+                float[] b = new float[k * n];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = r.nextFloat() - 0.5f;
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = r.nextFloat() - 0.5f;
+                }
+                for (Gemm.Kernel kernel : kernels()) {
+                    for (int t = 0; t < 4; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        Parallel.setThreads(1);
+                        float[] one = run(kernel, ta, tb, m, n, k, a, b);
+                        Parallel.setThreads(2);
+                        float[] two = run(kernel, ta, tb, m, n, k, a, b);
+                        float[] again = run(kernel, ta, tb, m, n, k, a, b);
+                        assertArrayEquals(two, again, kernel + ": two runs with 2 threads differ");
+                        if (kernel != Gemm.Kernel.EJML) {
+                            // The packed kernels compute every element the same way whoever computes it.
+                            assertArrayEquals(one, two, kernel + ": 1 and 2 threads differ");
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    private static float[] run(Gemm.Kernel kernel, boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b) {
+        float[] c = new float[m * n];
+        Gemm.sgemm(kernel, ta, tb, m, n, k, 1f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0f, c, 0, n);
+        return c;
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        float[] x = new float[100];
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, -1, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(true, false, 4, 2, 3, 1f, x, 0, 3, x, 0, 2, 0f, x, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 2, 3, 2, 1f, x, 0, 2, x, 0, 3, 0f, x, 0, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 10, 10, 10, 1f, x, 1, 10, x, 0, 10, 0f, x, 0, 10));
+        assertTrue(e.getMessage().contains("A") && e.getMessage().contains("101"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, x, -1, 2, x, 0, 2, 0f, x, 0, 2));
+        assertThrows(NullPointerException.class, () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, null, 0, 2, x, 0, 2, 0f, x, 0, 2));
+    }
+
+    @Test
+    void kernelDescriptionNamesTheDefault() {
+        assertEquals(Gemm.vectorApiAvailable(), Gemm.Kernel.VECTOR.available());
+        assertEquals(Gemm.vectorApiAvailable() ? Gemm.Kernel.VECTOR : Gemm.Kernel.SCALAR, Gemm.defaultKernel());
+        assertTrue(Gemm.kernelName().contains(Gemm.vectorApiAvailable() ? "Vector API" : "plain-Java"), Gemm.kernelName());
+    }
+
+    /** Entry point for {@link #runsWithoutTheVectorModule}: a GEMM in a JVM without jdk.incubator.vector. */
+    public static final class NoVectorMain {
+        public static void main(String[] args) {
+            float[] a = new float[40 * 40];
+            Arrays.fill(a, 1f);
+            float[] c = new float[40 * 40];
+            Gemm.sgemm(false, false, 40, 40, 40, 1f, a, 0, 40, a, 0, 40, 0f, c, 0, 40);
+            System.out.println(Gemm.defaultKernel() + " " + c[0]);
+        }
+    }
+
+    @Test
+    void runsWithoutTheVectorModule() throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), NoVectorMain.class.getName())
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM timed out");
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("SCALAR 40.0"), output);
+    }
+}

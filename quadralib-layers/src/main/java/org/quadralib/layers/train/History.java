@@ -1,0 +1,71 @@
+package org.quadralib.layers.train;
+
+import java.util.List;
+
+/**
+ * What {@link Trainer#fit} returns: one {@link EpochRecord} per completed epoch (for a resumed run, the epochs
+ * completed before the checkpoint too), the number of optimizer steps taken and why training ended.
+ *
+ * @param epochs     the completed epochs, in order; unmodifiable
+ * @param steps      the optimizer steps taken in total, those before a resumed checkpoint included
+ * @param stopReason why the loop ended
+ */
+public record History(List<EpochRecord> epochs, long steps, StopReason stopReason) {
+
+    /** Why a fit ended. */
+    public enum StopReason {
+        /** Every requested epoch ran. */
+        COMPLETED,
+        /** A listener (such as {@link EarlyStopping}) asked to stop. */
+        REQUESTED,
+        /** The configured maximum number of steps was reached, possibly mid-epoch. */
+        MAX_STEPS
+    }
+
+    /** Copies the list so the history stays immutable. */
+    public History {
+        epochs = List.copyOf(epochs);
+    }
+
+    /**
+     * The last completed epoch.
+     *
+     * @throws IllegalStateException if no epoch completed
+     */
+    public EpochRecord last() {
+        if (epochs.isEmpty()) {
+            throw new IllegalStateException("History: no epoch completed (" + steps + " steps, " + stopReason + ")");
+        }
+        return epochs.get(epochs.size() - 1);
+    }
+
+    /** The mean training loss of each epoch, in order. */
+    public double[] trainLoss() {
+        return epochs.stream().mapToDouble(EpochRecord::trainLoss).toArray();
+    }
+
+    /** The training accuracy of each epoch, in order. */
+    public double[] trainAccuracy() {
+        return epochs.stream().mapToDouble(EpochRecord::trainAccuracy).toArray();
+    }
+
+    /** The validation loss after each epoch (NaN where there was none), in order. */
+    public double[] validationLoss() {
+        return epochs.stream().mapToDouble(EpochRecord::validationLoss).toArray();
+    }
+
+    /** The validation accuracy after each epoch (NaN where there was none), in order. */
+    public double[] validationAccuracy() {
+        return epochs.stream().mapToDouble(EpochRecord::validationAccuracy).toArray();
+    }
+
+    /** True if any epoch's training or validation loss is NaN or infinite: training diverged. */
+    public boolean diverged() {
+        for (EpochRecord e : epochs) {
+            if (!Double.isFinite(e.trainLoss()) || e.hasValidation() && !Double.isFinite(e.validationLoss())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
