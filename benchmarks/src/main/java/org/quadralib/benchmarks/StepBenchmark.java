@@ -150,7 +150,8 @@ public final class StepBenchmark {
             sb.append("\"peak_by_category\": {");
             boolean first = true;
             for (Map.Entry<MemoryCategory, Long> e : peakByCategory.entrySet()) {
-                sb.append(first ? "" : ", ").append('"').append(e.getKey().name().toLowerCase(Locale.ROOT)).append("\": ").append(e.getValue());
+                sb.append(first ? "" : ", ").append('"').append(e.getKey().name().toLowerCase(Locale.ROOT)).append("\": ")
+                        .append(e.getValue());
                 first = false;
             }
             sb.append("}, ");
@@ -170,7 +171,7 @@ public final class StepBenchmark {
             sb.append('"').append(name).append("\": ");
             if (value instanceof String s) {
                 sb.append('"').append(s).append('"');
-            } else if (value instanceof Double d && (d.isNaN() || d.isInfinite()) || value instanceof Float f && (f.isNaN() || f.isInfinite())) {
+            } else if (value instanceof Double d && !Double.isFinite(d) || value instanceof Float f && !Float.isFinite(f)) {
                 sb.append("null");
             } else {
                 sb.append(value);

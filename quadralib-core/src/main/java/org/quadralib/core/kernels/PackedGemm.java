@@ -4,10 +4,10 @@ import org.quadralib.core.Parallel;
 import org.quadralib.core.memory.Workspace;
 
 /**
- * The blocked loop nest shared by the packed kernels, after GotoBLAS/BLIS. For each K block, a thread's rows
- * of op(A) are packed once into {@code mr}-row slivers; for each panel of {@code nc} columns, op(B) is packed
- * into {@code nr}-column slivers (a panel sized for L2); then for every A sliver (held in L1) the
- * micro-kernel sweeps the panel, computing one {@code mr × nr} tile of C per call.
+ * The blocked loop nest shared by the packed kernels, after GotoBLAS/BLIS. For each K block and each block of
+ * up to {@code 192·mr} of a thread's rows, op(A) is packed into {@code mr}-row slivers; for each panel of
+ * {@code nc} columns, op(B) is packed into {@code nr}-column slivers (a panel sized for L2); then for every A
+ * sliver (held in L1) the micro-kernel sweeps the panel, computing one {@code mr × nr} tile of C per call.
  *
  * <p>Sweeping a row block of C left to right (rather than walking down a column of tiles) reads and writes C
  * as {@code mr} sequential streams the hardware prefetcher follows; walking down a column touched a new,
@@ -31,6 +31,12 @@ abstract class PackedGemm {
     private static final double PARALLEL_FLOPS = 2.0 * 128 * 128 * 128;
 
     final int mr;
+    /**
+     * A slivers packed at a time, bounding the A workspace (≤ 192 × aStep × kc floats); each block of rows
+     * repacks the B panels, which costs a few percent at this size.
+     */
+    private static final int MC_SLIVERS = 192;
+
     /** Floats per K step in a packed A sliver: {@code mr}, or more so the kernel's A index scales by a power of 2. */
     final int aStep;
     final int nr;
@@ -80,21 +86,25 @@ abstract class PackedGemm {
     private void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0, int j1) {
-        // Equal K blocks: K = 288 runs as 2 × 144, not 256 + a short, inefficient 32.
+        // Equal K blocks: K = 600 runs as 2 × 300, not 512 + a short, inefficient 88.
         int kBlocks = (k + kcBlock - 1) / kcBlock;
         int kcEven = (k + kBlocks - 1) / kBlocks;
-        float[] ap = Workspace.get(KEY_A, (r1 - r0) * aStep * kcEven);
+        int mcSlivers = Math.min(r1 - r0, MC_SLIVERS);
+        float[] ap = Workspace.get(KEY_A, mcSlivers * aStep * kcEven);
         float[] bp = Workspace.get(KEY_B, Math.min(ncBlock / nr, (j1 - j0 + nr - 1) / nr) * sliverStrideB(kcEven));
         for (int pc = 0; pc < k; pc += kcEven) {
             int kc = Math.min(kcEven, k - pc);
             boolean loadC = pc > 0 || beta != 0f;
             float betaK = pc == 0 ? beta : 1f;
-            packA(transA, a, aOff, lda, pc, kc, m, ap, r0, r1);
-            for (int jc = j0; jc < j1; jc += ncBlock) {
-                int nc = Math.min(ncBlock, j1 - jc);
-                int slivers = (nc + nr - 1) / nr;
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, slivers);
-                macro(kc, ap, r0, r1, m, bp, jc, nc, slivers, alpha, betaK, loadC, c, cOff, ldc);
+            for (int ic = r0; ic < r1; ic += mcSlivers) {
+                int ie = Math.min(r1, ic + mcSlivers);
+                packA(transA, a, aOff, lda, pc, kc, m, ap, ic, ie);
+                for (int jc = j0; jc < j1; jc += ncBlock) {
+                    int nc = Math.min(ncBlock, j1 - jc);
+                    int slivers = (nc + nr - 1) / nr;
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, slivers);
+                    macro(kc, ap, ic, ie, m, bp, jc, nc, slivers, alpha, betaK, loadC, c, cOff, ldc);
+                }
             }
         }
     }

@@ -20,6 +20,8 @@ public final class PoolKernels {
      * Max pooling. {@code argmax[plane·oh·ow + o]} receives the index {@code h·w_in + w} of the winning input
      * cell within its plane (as a float, exact below 2^24): the first maximum in row-major window order, or the
      * first NaN, as PyTorch.
+     *
+     * @param argmax the winners' indices, or null when no gradient will be taken (inference skips the search)
      */
     public static void maxForward(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
             float[] y, float[] argmax) {
@@ -31,6 +33,10 @@ public final class PoolKernels {
                 int xb = p * h * w;
                 int yb = p * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
+                    if (pairs && argmax == null) {
+                        maxPairRowValues(x, xb, h, w, oy, ow, y, yb + oy * ow);
+                        continue;
+                    }
                     if (pairs) {
                         maxPairRow(x, xb, h, w, oy, ow, y, argmax, yb + oy * ow);
                         continue;
@@ -70,13 +76,33 @@ public final class PoolKernels {
         }
     }
 
+    /**
+     * {@link #maxPairRow} without the winners' indices. A zero maximum takes {@link #maxCell}, which keeps the sign
+     * of the first zero ({@code Math.max} prefers +0); any other maximum is the value itself.
+     */
+    private static void maxPairRowValues(float[] x, int xb, int h, int w, int oy, int ow, float[] y, int yo) {
+        int top = 2 * oy * w;
+        for (int ox = 0; ox < ow; ox++) {
+            int i = xb + top + 2 * ox;
+            float m = Math.max(Math.max(x[i], x[i + 1]), Math.max(x[i + w], x[i + w + 1]));
+            if (m == 0f) {
+                maxCell(x, xb, h, w, 2 * oy, 2 * ox, 2, 2, y, null, yo + ox);
+            } else {
+                y[yo + ox] = m;
+            }
+        }
+    }
+
     /** 1 if {@code v < m}, 0 if {@code v == m}, for finite {@code m ≥ v}: any positive difference saturates to 1. */
     private static float differs(float m, float v) {
         float t = Math.min((m - v) * 0x1p126f, 1f);
         return Math.min(t * 0x1p126f, 1f);
     }
 
-    /** The window at (y0, x0) of one plane: its maximum into {@code y[o]}, the winner's index into {@code argmax[o]}. */
+    /**
+     * The window at (y0, x0) of one plane: its maximum into {@code y[o]}, the winner's index into {@code argmax[o]}
+     * (unless argmax is null).
+     */
     private static void maxCell(float[] x, int xb, int h, int w, int y0, int x0, int kh, int kw, float[] y, float[] argmax, int o) {
         float best = Float.NEGATIVE_INFINITY;
         int bi = -1;
@@ -96,15 +122,18 @@ public final class PoolKernels {
                     best = v;
                     bi = iy * w + ix;
                     if (Float.isNaN(v)) {
-                        y[o] = best;
-                        argmax[o] = bi;
-                        return;
+                        break;
                     }
                 }
             }
+            if (Float.isNaN(best)) {
+                break;
+            }
         }
         y[o] = best;
-        argmax[o] = bi;
+        if (argmax != null) {
+            argmax[o] = bi;
+        }
     }
 
     /** Scatters {@code gy} to the winning cells; {@code gx} must be zero on entry. */

@@ -26,9 +26,10 @@ public final class Pool {
         int ow = PoolKernels.outSize(s[3], kw, sw, pw);
         Tensor xc = x.contiguous();
         Tensor y = Tensor.empty(s[0], s[1], oh, ow);
-        Tensor idx = Tensor.empty(s[0], s[1], oh, ow);
+        // Without a gradient to route, the winners' indices are neither searched for nor stored.
+        Tensor idx = Autograd.needsGrad(xc) ? Tensor.empty(s[0], s[1], oh, ow) : null;
         int planes = s[0] * s[1];
-        PoolKernels.maxForward(Raw.data(xc), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data(), idx.data());
+        PoolKernels.maxForward(Raw.data(xc), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data(), idx == null ? null : idx.data());
         Node n = Autograd.record("max_pool2d", y, xc);
         if (n != null) {
             SavedTensors.Saved si = n.save(idx);

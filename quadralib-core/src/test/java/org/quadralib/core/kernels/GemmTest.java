@@ -18,10 +18,11 @@ import org.quadralib.core.Parallel;
 
 class GemmTest {
 
-    /** (m, n, k) triples: tiny, odd, straddling the micro-tile, K-block (256) and M-block boundaries. */
+    /** (m, n, k) triples: tiny, odd, straddling micro-tiles, K blocks (512), N panels (256) and M blocks (960). */
     private static final int[][] SIZES = {
         {1, 1, 1}, {1, 17, 3}, {3, 1, 17}, {17, 3, 1}, {2, 2, 300}, {5, 16, 8}, {6, 32, 9},
-        {63, 65, 17}, {65, 63, 257}, {64, 64, 64}, {17, 257, 63}, {257, 17, 65}, {200, 70, 513}, {3, 4100, 5},
+        {63, 65, 17}, {65, 63, 257}, {64, 64, 64}, {17, 257, 63}, {257, 17, 65}, {200, 70, 1100},
+        {3, 4100, 5}, {1000, 20, 30},
     };
 
     private static List<Gemm.Kernel> kernels() {

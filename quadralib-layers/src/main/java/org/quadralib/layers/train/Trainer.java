@@ -56,8 +56,8 @@ public final class Trainer {
      * PROPOSED LeNet-5 (full Fashion-MNIST, SGD 0.01, momentum 0.9, batch 64, linear start, quadratic weights at
      * 0.1×) the gradient norm has a median of 2–3 and a 99th percentile of 4–12, so the reference recipe's 0.5
      * ({@link QuadraticOptimizers#REFERENCE_MAX_GRAD_NORM}) scales nearly every step down several-fold: after 5
-     * epochs this trainer reached 81.0% test accuracy with 0.5 and 89.3% with 5 (PyTorch: 89.2% with 5, 89.7%
-     * without clipping); see {@code examples/README.md}.
+     * epochs this trainer reached 81.0% test accuracy with 0.5 and 89.3% with 5 (PyTorch: 83.3% with 0.5, 89.2%
+     * with 5, 89.7% without clipping); see {@code examples/README.md}.
      */
     public static final float DEFAULT_QUADRATIC_MAX_GRAD_NORM = 5f;
 
