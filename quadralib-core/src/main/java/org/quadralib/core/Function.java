@@ -5,13 +5,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.quadralib.core.memory.MemoryScope;
+import org.quadralib.core.memory.Storage;
+
 /**
  * A differentiable op written by hand: subclasses give the forward computation and its backward.
  *
  * <p>{@link #apply} runs {@link #forward} with recording switched off (so it may use any op or raw kernel),
  * then records one node whose backward calls {@link #backward}. What forward keeps for backward goes through
  * {@link Context#save}, and so through the saved-tensor registry; a function that recomputes in backward
- * instead of saving (hybrid back-propagation) simply saves less.
+ * instead of saving (hybrid back-propagation) simply saves less. Inside a memory scope, every buffer forward
+ * allocates that is neither its output nor saved goes back to the pool when {@link #apply} returns, so tensors
+ * backward needs must be saved, never stashed with {@link Context#put}.
  *
  * <pre>{@code
  * final class Square extends Function {
@@ -64,6 +69,15 @@ public abstract class Function {
             return needsGrad[i];
         }
 
+        boolean savesStorage(Storage s) {
+            for (Tensor t : pending) {
+                if (t.storage() == s) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         void bind(Node node) {
             for (Tensor t : pending) {
                 saved.add(node.save(t));
@@ -90,6 +104,8 @@ public abstract class Function {
             needs[i] = record && inputs[i] != null && inputs[i].requiresGrad();
         }
         Context ctx = new Context(needs);
+        MemoryScope scope = MemoryScope.current();
+        int mark = scope == null ? 0 : scope.mark();
         Tensor out;
         try (GradMode.Scope s = GradMode.noGrad()) {
             out = forward(ctx, inputs);
@@ -102,6 +118,14 @@ public abstract class Function {
         if (node != null) {
             ctx.bind(node);
             node.backward(g -> backward(ctx, g));
+        }
+        if (scope != null && MemoryScope.current() == scope) {
+            // forward's scratch goes back to the pool now: only the output and the saved tensors outlive the call.
+            for (Storage st : scope.handedOutSince(mark)) {
+                if (st != out.storage() && !ctx.savesStorage(st)) {
+                    scope.release(st);
+                }
+            }
         }
         return out;
     }
