@@ -39,8 +39,8 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
     public static final String DEFAULT_MODEL = "lenet5";
     /** Default neuron types. */
     public static final String DEFAULT_TYPES = "first-order,PROPOSED";
-    /** Default epochs: the default run takes about 1.5 minutes on two busy cores (3 minutes is the budget). */
-    public static final int DEFAULT_EPOCHS = 3;
+    /** Default epochs: the default run takes about 1 minute on two idle cores, 2 on busy ones (3 is the budget). */
+    public static final int DEFAULT_EPOCHS = 5;
     /** Default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 64;
     /** Default learning rate. */
