@@ -35,6 +35,9 @@ import org.quadralib.layers.train.Trainer;
 import org.quadralib.layers.train.TrainingContext;
 import org.quadralib.layers.train.TrainingListener;
 import org.quadralib.layers.zoo.Zoo;
+import org.quadralib.profiler.MemoryReport;
+import org.quadralib.profiler.Phase;
+import org.quadralib.profiler.ProfilingListener;
 import org.quadralib.viz.Charts;
 import org.quadralib.viz.HtmlReport;
 import org.knowm.xchart.XYChart;
@@ -43,9 +46,11 @@ import org.knowm.xchart.XYChart;
  * {@code explore}: trains a zoo model and its quadratic twin of each requested neuron type on Fashion-MNIST with
  * the same seed, data order and recipe (SGD, momentum 0.9, the trainer's defaults for quadratic models), and
  * prints one table: neuron type, parameters, test accuracy, training time per epoch, median step time and the
- * peak of the memory the library tracked while training. With {@code --out} it also writes {@code results.json},
- * training-curve charts ({@code accuracy}, {@code loss} as PNG and SVG) and {@code report.html}, each atomically,
- * after every model has trained.
+ * peak of the memory the library tracked while training. With {@code --out} it also profiles each variant's
+ * training ({@link ProfilingListener}) and writes {@code results.json}, training-curve charts ({@code accuracy},
+ * {@code loss} as PNG and SVG), the profiler's text report per variant ({@code memory-<label>.txt}) and
+ * {@code report.html}, each atomically, after every model has trained; the JSON and the HTML table add the peak
+ * tracked memory of the forward, backward and update phases.
  */
 final class Explore implements Command {
 
@@ -55,13 +60,34 @@ final class Explore implements Command {
     static final float MEAN = 0.2860f;
     static final float STD = 0.3530f;
     private static final float MOMENTUM = 0.9f;
+    /** The training phases whose peaks the JSON and the HTML table report. */
+    private static final List<Phase> REPORTED_PHASES = List.of(Phase.FORWARD, Phase.BACKWARD, Phase.UPDATE);
 
-    /** What one variant's training produced. */
+    /**
+     * What one variant's training produced.
+     *
+     * @param memory the profiled memory, or null when the run writes no files (and so is not profiled)
+     */
     record Result(ExploreOptions.Variant variant, long parameters, History history, double secondsPerEpoch,
-                  double stepMillisMedian, long peakTrackedBytes, float maxGradNorm, List<String> keptFirstOrder) {
+                  double stepMillisMedian, long peakTrackedBytes, float maxGradNorm, List<String> keptFirstOrder,
+                  Memory memory) {
 
         double testAccuracy() {
             return history.epochs().isEmpty() ? Double.NaN : history.last().validationAccuracy();
+        }
+    }
+
+    /**
+     * The profiler's report of one variant's training.
+     *
+     * @param baselineBytes the tracked bytes before the model was built, from which {@link Result#peakTrackedBytes()}
+     *                      is counted too
+     */
+    record Memory(MemoryReport report, long baselineBytes) {
+
+        /** The highest tracked bytes while in {@code phase}, counted from the baseline. */
+        long peakBytes(Phase phase) {
+            return report.phases().get(phase).peakTotalBytes() - baselineBytes;
         }
     }
 
@@ -101,7 +127,8 @@ final class Explore implements Command {
         out.flush();
         if (options.out() != null) {
             write(options, data, results);
-            err.println("explore: wrote results.json, accuracy/loss charts and report.html to " + options.out());
+            err.println("explore: wrote results.json, accuracy/loss charts, memory reports and report.html to "
+                    + options.out());
         }
         return Main.EXIT_OK;
     }
@@ -172,12 +199,20 @@ final class Explore implements Command {
                 .withNormalization(new float[] {MEAN}, new float[] {STD}));
         StepTimes steps = new StepTimes();
         Trainer.Config config = Trainer.Config.sgd(options.lr(), MOMENTUM).withMaxGradNorm(options.clip());
-        History history = new Trainer(config, steps).fit(model, train, test, options.epochs());
+        History history;
+        Memory memory;
+        // Profiled only when the figures are written: the profiler's bookkeeping adds to every allocation.
+        try (ProfilingListener profiling = options.out() == null ? null : ProfilingListener.attach(model)) {
+            TrainingListener[] listeners = profiling == null ? new TrainingListener[] {steps}
+                    : new TrainingListener[] {steps, profiling};
+            history = new Trainer(config, listeners).fit(model, train, test, options.epochs());
+            memory = profiling == null ? null : new Memory(profiling.report(), baseline);
+        }
         long peak = MemoryTracker.peakTotal() - baseline;
 
         double seconds = history.epochs().stream().mapToDouble(EpochRecord::seconds).average().orElse(Double.NaN);
         return new Result(variant, model.parameterCount(), history, seconds, steps.medianMillis(), peak,
-                config.resolveMaxGradNorm(model), keptFirstOrder);
+                config.resolveMaxGradNorm(model), keptFirstOrder, memory);
     }
 
     /**
@@ -239,10 +274,38 @@ final class Explore implements Command {
                     : String.format(Locale.ROOT, "%.2f%%", 100 * r.testAccuracy());
             rows.add(List.of(r.variant().label(), String.format(Locale.ROOT, "%,d", r.parameters()), accuracy,
                     String.format(Locale.ROOT, "%.1f s", r.secondsPerEpoch()),
-                    String.format(Locale.ROOT, "%.1f ms", r.stepMillisMedian()),
-                    String.format(Locale.ROOT, "%.1f MiB", r.peakTrackedBytes() / (1024.0 * 1024.0))));
+                    String.format(Locale.ROOT, "%.1f ms", r.stepMillisMedian()), mib(r.peakTrackedBytes())));
         }
         return rows;
+    }
+
+    /** The rows of {@link #rows} followed by the peak tracked memory of each {@link #REPORTED_PHASES} phase. */
+    static List<List<String>> profiledRows(List<Result> results) {
+        List<List<String>> rows = new ArrayList<>();
+        for (List<String> row : rows(results)) {
+            rows.add(new ArrayList<>(row));
+        }
+        for (Phase p : REPORTED_PHASES) {
+            rows.get(0).add("peak in " + key(p));
+            for (int i = 0; i < results.size(); i++) {
+                rows.get(i + 1).add(mib(results.get(i).memory().peakBytes(p)));
+            }
+        }
+        return rows;
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+
+    /** {@code forward}, {@code backward}, ...: the phase's name in the JSON and the HTML table. */
+    private static String key(Phase phase) {
+        return phase.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code memory-<label>.txt}, with every run of characters unsafe in a file name replaced by {@code -}. */
+    static String memoryFileName(ExploreOptions.Variant variant) {
+        return "memory-" + variant.label().replaceAll("[^A-Za-z0-9._-]+", "-") + ".txt";
     }
 
     static String table(ExploreOptions options, Data data, List<Result> results) {
@@ -313,6 +376,9 @@ final class Explore implements Command {
             charts.add(chart);
         }
         AtomicFiles.writeString(out.resolve("results.json"), json(options, data, results));
+        for (Result r : results) {
+            AtomicFiles.writeString(out.resolve(memoryFileName(r.variant())), r.memory().report().toText());
+        }
 
         HtmlReport report = new HtmlReport("QuadraLib explore: " + options.model());
         String clipping = options.clip() == null ? "gradients of quadratic models are clipped at a global norm of "
@@ -322,7 +388,7 @@ final class Explore implements Command {
                         + "Quadratic twins start linear; their quadratic weights train at %sx the learning rate; %s.",
                 options.model(), data.label(), options.epochs(), options.batchSize(), options.lr(), MOMENTUM,
                 options.seed(), OptimizerFactory.QUADRATIC_LR_SCALE, clipping));
-        report.table(rows(results));
+        report.table(profiledRows(results));
         for (XYChart chart : charts) {
             report.chart(chart.getTitle(), chart);
         }
@@ -356,6 +422,12 @@ final class Explore implements Command {
             o.addProperty("stepMillisMedian", r.stepMillisMedian());
             o.addProperty("peakTrackedBytes", r.peakTrackedBytes());
             o.addProperty("maxGradNorm", r.maxGradNorm());
+            if (r.memory() != null) {
+                JsonObject phases = new JsonObject();
+                REPORTED_PHASES.forEach(p -> phases.addProperty(key(p), r.memory().peakBytes(p)));
+                o.add("peakTrackedBytesByPhase", phases);
+                o.addProperty("memoryReport", memoryFileName(r.variant()));
+            }
             JsonArray kept = new JsonArray();
             r.keptFirstOrder().forEach(kept::add);
             o.add("keptFirstOrder", kept);

@@ -116,7 +116,8 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
                 "  --train-size N     train on the first N training images only (default: all)",
                 "  --test-size N      test on the first N test images only (default: all)",
                 String.join("\n", ConvertOptions.HELP),
-                "  --out DIR          also write results.json, training-curve charts and report.html there",
+                "  --out DIR          also write results.json, training-curve charts, report.html and",
+                "                     each variant's memory profile (memory-<type>.txt) there",
                 "  --seed N           seed of the weights and the data order (default " + DEFAULT_SEED + ")",
                 "  --help             this text",
                 "");

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
@@ -149,8 +150,8 @@ class MainTest {
         assertEquals(6, lines.size(), r.out());
 
         List<String> names = filesUnder(out).stream().map(p -> p.getFileName().toString()).sorted().toList();
-        assertEquals(List.of("accuracy.png", "accuracy.svg", "loss.png", "loss.svg", "report.html", "results.json"),
-                names);
+        assertEquals(List.of("accuracy.png", "accuracy.svg", "loss.png", "loss.svg", "memory-PROPOSED.txt",
+                "memory-first-order.txt", "report.html", "results.json"), names);
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertEquals(2, results.getAsJsonArray("results").size());
         JsonObject proposed = results.getAsJsonArray("results").get(1).getAsJsonObject();
@@ -158,7 +159,27 @@ class MainTest {
         assertEquals(3 * firstOrder - parametersOfBiases(), proposed.get("parameters").getAsLong(),
                 "PROPOSED triples every weight, not the biases");
         assertFalse(proposed.get("diverged").getAsBoolean());
-        assertTrue(Files.readString(out.resolve("report.html")).contains("PROPOSED"));
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("PROPOSED"));
+        for (String column : List.of("peak in forward", "peak in backward", "peak in update")) {
+            assertTrue(html.contains(column), column + " missing from report.html");
+        }
+
+        for (JsonElement element : results.getAsJsonArray("results")) {
+            JsonObject variant = element.getAsJsonObject();
+            String type = variant.get("type").getAsString();
+            long peak = variant.get("peakTrackedBytes").getAsLong();
+            JsonObject phases = variant.getAsJsonObject("peakTrackedBytesByPhase");
+            for (String phase : List.of("forward", "backward", "update")) {
+                long bytes = phases.get(phase).getAsLong();
+                assertTrue(bytes > 0 && bytes <= peak, type + " " + phase + " peak " + bytes + " of " + peak);
+            }
+            String file = variant.get("memoryReport").getAsString();
+            assertEquals("memory-" + type + ".txt", file);
+            String text = Files.readString(out.resolve(file));
+            assertTrue(text.startsWith("Memory report: "), text);
+            assertTrue(text.contains("Steps: 8 recorded"), "one step per training batch, none for the test set: " + text);
+        }
     }
 
     /** LeNet-5's bias count: 6 + 16 + 120 + 84 + 10. */

@@ -31,6 +31,12 @@ final class QuadraticEngine {
 
     /** Floats of the transient quadratic-form projection computed at once (16 MiB); larger batches go in chunks. */
     static final int FORM_CHUNK_FLOATS = 1 << 22;
+    /**
+     * Floats of the branch values S (and, in backward, of their gradient) computed at once (1 MiB): a larger batch
+     * is projected, combined and back-propagated in chunks of items, so a layer's transient memory stays near its
+     * output's instead of three times it. A branch norm in training mode needs the whole batch at once.
+     */
+    static final int BRANCH_CHUNK_FLOATS = 1 << 18;
     private static final int GRAIN = 1 << 14;
 
     /** Per-channel affine of each product branch, from forward to backward (small: a few floats per channel). */
@@ -103,12 +109,55 @@ final class QuadraticEngine {
      * @return what backward needs besides the input (null when the quadratic term is masked)
      */
     BranchState forward(float[] x, float[] y) {
-        float[] s = branches(x);
         float[] x2 = type.hasSquareBranch() ? square(x) : null;
-        float[] d = x2 == null ? null : squareBranch(x2);
-        BranchState st = masked ? null : branchState(s);
-        combine(s, d, st, y);
+        if (type.hasQuadraticForm() || normalisesWithBatchStatistics()) {
+            float[] s = branches(x);
+            float[] d = x2 == null ? null : alloc(outputSize());
+            if (d != null) {
+                proj.forward(x2, 0, items, squareWeights(), outG, d);
+            }
+            BranchState st = masked ? null : branchState(s);
+            combine(s, d, st, y, 0, items);
+            return st;
+        }
+        // No batch statistics: the branch affine is known before any branch value, so S goes in chunks.
+        BranchState st = masked ? null : branchState(null);
+        int chunk = chunkItems();
+        float[] w = kx == 0 ? null : stack(false, layer.stackedWeights(), kx * outG);
+        float[] s = kx == 0 ? null : alloc(chunk * groups * kx * outG * len);
+        float[] wd = x2 == null ? null : squareWeights();
+        float[] d = x2 == null ? null : alloc(chunk * groups * outG * len);
+        for (int first = 0; first < items; first += chunk) {
+            int count = Math.min(chunk, items - first);
+            if (s != null) {
+                proj.forward(x, first, count, w, kx * outG, s);
+            }
+            if (d != null) {
+                proj.forward(x2, first, count, wd, outG, d);
+            }
+            combine(s, d, st, y, first, count);
+        }
         return st;
+    }
+
+    /** True if a product branch has a norm in training mode, whose statistics need every item's branch values. */
+    private boolean normalisesWithBatchStatistics() {
+        if (masked) {
+            return false;
+        }
+        for (int k = 0; k < productBranches; k++) {
+            BatchNorm norm = layer.branchNorm(k);
+            if (norm != null && norm.isTraining()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Items per chunk of S: within {@link QuadraticLayer#branchChunkFloats}, at least one per thread. */
+    private int chunkItems() {
+        int perItem = Math.max(1, groups * Math.max(1, kx) * outG * len);
+        return Math.max(1, Math.min(items, Math.max(Parallel.threads(), layer.branchChunkFloats / perItem)));
     }
 
     /** S: one stacked projection, or the chunked quadratic form for T1 and T1_2. */
@@ -125,10 +174,9 @@ final class QuadraticEngine {
         return s;
     }
 
-    private float[] squareBranch(float[] x2) {
-        float[] d = alloc(outputSize());
-        proj.forward(x2, 0, items, stack(false, List.of(layer.squareWeight()), outG), outG, d);
-        return d;
+    /** The square weight stacked as {@code [groups, outG, n]}. */
+    private float[] squareWeights() {
+        return stack(false, List.of(layer.squareWeight()), outG);
     }
 
     private float[] square(float[] x) {
@@ -218,17 +266,22 @@ final class QuadraticEngine {
         return st;
     }
 
-    /** y from the branches: the neuron's formula, or only its linear term when the quadratic term is masked. */
-    private void combine(float[] s, float[] d, BranchState st, float[] y) {
+    /**
+     * y of items {@code first .. first+count)} from their branches ({@code s}, {@code d} hold those items only): the
+     * neuron's formula, or only its linear term when the quadratic term is masked.
+     */
+    private void combine(float[] s, float[] d, BranchState st, float[] y, int first, int count) {
         float[] ob = raw(layer.outputBias());
         float[] br = raw(layer.branchBias(0));
         int bs = outG * len;
-        Parallel.forRange(blocks * outG, Math.max(1, GRAIN / len), (from, to) -> {
+        int y0 = first * groups * outG * len;
+        Parallel.forRange(count * groups * outG, Math.max(1, GRAIN / len), (from, to) -> {
             for (int t = from; t < to; t++) {
                 int p = t / outG;
                 int j = t % outG;
                 int c = (p % groups) * outG + j;
-                int yo = t * len;
+                int yo = y0 + t * len;
+                int dOff = t * len;
                 int so = (p * kx * outG + j) * len;
                 float b = ob == null ? 0f : ob[c];
                 if (masked) {
@@ -271,7 +324,7 @@ final class QuadraticEngine {
                     }
                     case T2 -> {
                         for (int l = 0; l < len; l++) {
-                            y[yo + l] = d[yo + l] + b;
+                            y[yo + l] = d[dOff + l] + b;
                         }
                     }
                     case T3 -> {
@@ -287,12 +340,12 @@ final class QuadraticEngine {
                     }
                     case T1_2 -> {
                         for (int l = 0; l < len; l++) {
-                            y[yo + l] = s[so + l] + d[yo + l] + b;
+                            y[yo + l] = s[so + l] + d[dOff + l] + b;
                         }
                     }
                     case T2_4 -> {
                         for (int l = 0; l < len; l++) {
-                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + d[yo + l] + b;
+                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + d[dOff + l] + b;
                         }
                     }
                     case QRES -> {
@@ -315,69 +368,117 @@ final class QuadraticEngine {
     /**
      * Gradients given the output gradient {@code gy}: recomputes the branches from {@code x} (one stacked
      * projection), back-propagates through the formula and branch norms element-wise, then through the
-     * projections with one transposed GEMM or convolution per stacked weight.
+     * projections with one transposed GEMM or convolution per stacked weight. Without batch statistics this runs in
+     * chunks of items ({@link #chunkItems()}), so the recomputed branches and their gradients never exist for the
+     * whole batch at once; a branch norm in training mode, whose backward needs sums over the whole batch, and the
+     * quadratic forms (which chunk their own projection) take the batch in one piece.
      */
     Gradients backward(float[] x, int[] inputShape, float[] gy, BranchState st, boolean needInput) {
-        float[] s;
-        float[] x2;
-        float[] d;
-        try (Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION)) {
-            // A quadratic form enters the output linearly: its gradient needs no recomputed value, only the
-            // chunked re-projection in form().
-            s = type.hasQuadraticForm() ? null : branches(x);
-            x2 = type.hasSquareBranch() ? square(x) : null;
-            d = x2 == null ? null : squareBranch(x2);
-        }
+        boolean form = type.hasQuadraticForm();
+        int chunk = form || usesBatchStatistics(st) ? items : chunkItems();
+        int branchFloats = chunk * groups * kx * outG * len;
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         Tensor gxT = needInput ? Tensor.zeros(inputShape) : null;
         float[] gx = gxT == null ? null : gxT.data();
-        float[] ds = kx == 0 ? null : alloc(blocks * kx * outG * len);
-        float[] dd = d == null ? null : alloc(outputSize());
-        elementGradients(s, st, gy, ds, dd);
-        channelGradients(s, st, gy, ds, grads);
-        if (type.hasQuadraticForm()) {
-            float[] gw = alloc(groups * formRows() * n);
-            form(x, null, ds, gx, gw);
-            List<Tensor> ws = layer.stackedWeights();
-            unstack(gw, !proj.patchesAreInput(), ws, formRows(), grads);
-        } else if (kx > 0) {
-            float[] w = stack(false, layer.stackedWeights(), kx * outG);
-            if (gx != null) {
-                proj.backwardInput(ds, 0, items, w, kx * outG, gx);
-            }
-            float[] gw = alloc(w.length);
-            proj.backwardWeight(ds, x, 0, items, kx * outG, gw);
-            unstack(gw, false, layer.stackedWeights(), kx * outG, grads);
+        // The stacked projection of the branches (a quadratic form stacks its own in form()).
+        float[] w = form || kx == 0 ? null : stack(false, layer.stackedWeights(), kx * outG);
+        float[] s;
+        float[] x2;
+        try (Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION)) {
+            // Only product branches need their values back; a quadratic form, a masked layer and the square branch
+            // enter the output linearly.
+            s = !form && !masked && productBranches > 0 ? alloc(branchFloats) : null;
+            x2 = type.hasSquareBranch() ? square(x) : null;
         }
-        if (d != null) {
-            float[] w = stack(false, List.of(layer.squareWeight()), outG);
-            if (gx != null) {
-                float[] gx2 = zeros(x.length);
-                proj.backwardInput(dd, 0, items, w, outG, gx2);
-                for (int i = 0; i < x.length; i++) {
-                    gx[i] += 2f * x[i] * gx2[i];
+        float[] wd = x2 == null ? null : squareWeights();
+        float[] gx2 = x2 == null || gx == null ? null : zeros(x.length);
+        float[] ds = kx == 0 ? null : alloc(branchFloats);
+        float[] dd = x2 == null ? null : alloc(chunk * groups * outG * len);
+        float[] gw = form ? alloc(groups * formRows() * n) : w == null ? null : alloc(w.length);
+        Tensor gwd = x2 == null ? null : Tensor.empty(layer.squareWeight().shape());
+        float[] partW = chunk < items && w != null ? alloc(w.length) : null;
+        float[] partD = chunk < items && gwd != null ? alloc(gwd.numel()) : null;
+        ChannelSums sums = new ChannelSums();
+        for (int first = 0; first < items; first += chunk) {
+            int count = Math.min(chunk, items - first);
+            if (s != null) {
+                proj.forward(x, first, count, w, kx * outG, s);
+            }
+            elementGradients(s, st, gy, ds, dd, first, count);
+            channelGradients(s, st, gy, ds, sums, first, count);
+            if (w != null) {
+                if (gx != null) {
+                    proj.backwardInput(ds, first, count, w, kx * outG, gx);
                 }
+                weightGradient(ds, x, first, count, kx * outG, gw, partW);
             }
-            // [groups, outG, n] is the weight's own [out, n] layout: no unstacking.
-            Tensor gw = Tensor.empty(layer.squareWeight().shape());
-            proj.backwardWeight(dd, x2, 0, items, outG, gw.data());
-            grads.put(layer.squareWeight(), gw);
+            if (dd != null) {
+                if (gx2 != null) {
+                    proj.backwardInput(dd, first, count, wd, outG, gx2);
+                }
+                // [groups, outG, n] is the weight's own [out, n] layout: no unstacking.
+                weightGradient(dd, x2, first, count, outG, gwd.data(), partD);
+            }
         }
+        if (form) {
+            form(x, null, ds, gx, gw);
+        }
+        if (gw != null) {
+            unstack(gw, form && !proj.patchesAreInput(), layer.stackedWeights(), form ? formRows() : kx * outG, grads);
+        }
+        if (gx2 != null) {
+            for (int i = 0; i < x.length; i++) {
+                gx[i] += 2f * x[i] * gx2[i];
+            }
+        }
+        if (gwd != null) {
+            grads.put(layer.squareWeight(), gwd);
+        }
+        sums.putInto(grads);
         return new Gradients(gxT, grads);
     }
 
+    private static boolean usesBatchStatistics(BranchState st) {
+        if (st != null) {
+            for (boolean t : st.training) {
+                if (t) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /**
-     * Pass 1: gradients of the formula with respect to each branch value. Product branches get d/dv (turned into
-     * d/ds by {@link #channelGradients}); the others, which enter the output with weight 1, their final gradient.
+     * {@code gw = Σ g · patchesᵀ} over the batch, one chunk of items at a time: the chunk starting at item 0 writes
+     * {@code gw}, every later one computes into {@code part} and adds it.
      */
-    private void elementGradients(float[] s, BranchState st, float[] gy, float[] ds, float[] dd) {
+    private void weightGradient(float[] g, float[] in, int first, int count, int rows, float[] gw, float[] part) {
+        if (first == 0) {
+            proj.backwardWeight(g, in, first, count, rows, gw);
+            return;
+        }
+        proj.backwardWeight(g, in, first, count, rows, part);
+        for (int i = 0; i < gw.length; i++) {
+            gw[i] += part[i];
+        }
+    }
+
+    /**
+     * Pass 1, for items {@code first .. first+count)} ({@code s}, {@code ds}, {@code dd} hold those items only):
+     * gradients of the formula with respect to each branch value. Product branches get d/dv (turned into d/ds by
+     * {@link #channelGradients}); the others, which enter the output with weight 1, their final gradient.
+     */
+    private void elementGradients(float[] s, BranchState st, float[] gy, float[] ds, float[] dd, int first, int count) {
         int bs = outG * len;
-        Parallel.forRange(blocks * outG, Math.max(1, GRAIN / len), (from, to) -> {
+        int y0 = first * groups * outG * len;
+        Parallel.forRange(count * groups * outG, Math.max(1, GRAIN / len), (from, to) -> {
             for (int t = from; t < to; t++) {
                 int p = t / outG;
                 int j = t % outG;
                 int c = (p % groups) * outG + j;
-                int yo = t * len;
+                int yo = y0 + t * len;
+                int dOff = t * len;
                 int so = (p * kx * outG + j) * len;
                 if (masked) {
                     // Only the linear term reached the output: the quadratic weights get zero gradient.
@@ -387,7 +488,7 @@ final class QuadraticEngine {
                         }
                     }
                     if (dd != null) {
-                        Arrays.fill(dd, yo, yo + len, 0f);
+                        Arrays.fill(dd, dOff, dOff + len, 0f);
                     }
                     int lin = switch (type) {
                         case T2_4, QRES -> 0;
@@ -413,9 +514,9 @@ final class QuadraticEngine {
                     }
                     case T1_2 -> {
                         System.arraycopy(gy, yo, ds, so, len);
-                        System.arraycopy(gy, yo, dd, yo, len);
+                        System.arraycopy(gy, yo, dd, dOff, len);
                     }
-                    case T2 -> System.arraycopy(gy, yo, dd, yo, len);
+                    case T2 -> System.arraycopy(gy, yo, dd, dOff, len);
                     case T3 -> {
                         for (int l = 0; l < len; l++) {
                             ds[so + l] = 2f * (s[so + l] * sc0 + sh0) * gy[yo + l];
@@ -430,7 +531,7 @@ final class QuadraticEngine {
                             ds[so + bs + l] = g * v0;
                         }
                         if (type == NeuronType.T2_4) {
-                            System.arraycopy(gy, yo, dd, yo, len);
+                            System.arraycopy(gy, yo, dd, dOff, len);
                         } else if (type == NeuronType.PROPOSED) {
                             System.arraycopy(gy, yo, ds, so + 2 * bs, len);
                         }
@@ -440,41 +541,74 @@ final class QuadraticEngine {
         });
     }
 
-    /**
-     * Pass 2, per channel: the batch-norm backward of each normalised product branch (d/dv to d/ds, dγ, dβ),
-     * QRES's linear path through its shared branch, and the bias gradients (channel sums).
-     */
-    private void channelGradients(float[] s, BranchState st, float[] gy, float[] ds, Map<Tensor, Tensor> grads) {
-        Tensor ob = layer.outputBias();
-        // T2_4's c is quadratic: masked out of the output, it gets no gradient.
-        boolean obInOutput = ob != null && !(masked && type == NeuronType.T2_4);
-        float[] gob = ob == null ? null : new float[out];
-        int pb = productBranches;
-        BatchNorm[] norms = new BatchNorm[pb];
-        float[][] gGamma = new float[pb][];
-        float[][] gBeta = new float[pb][];
-        float[][] gBias = new float[pb][];
-        for (int k = 0; k < pb; k++) {
-            norms[k] = masked ? null : layer.branchNorm(k);
-            if (norms[k] != null) {
-                gGamma[k] = new float[out];
-                gBeta[k] = new float[out];
+    /** Per-channel gradient sums over the batch (branch norms' γ and β, branch and output biases), chunk by chunk. */
+    private final class ChannelSums {
+        final BatchNorm[] norms = new BatchNorm[productBranches];
+        final double[][] gamma = new double[productBranches][];
+        final double[][] beta = new double[productBranches][];
+        final double[][] bias = new double[productBranches][];
+        final double[] outputBias;
+        /** T2_4's c is quadratic: masked out of the output, it gets a zero gradient. */
+        final boolean outputBiasUsed;
+
+        ChannelSums() {
+            for (int k = 0; k < productBranches; k++) {
+                norms[k] = masked ? null : layer.branchNorm(k);
+                if (norms[k] != null) {
+                    gamma[k] = new double[out];
+                    beta[k] = new double[out];
+                }
+                if (layer.branchBias(k) != null) {
+                    bias[k] = new double[out];
+                }
             }
-            if (layer.branchBias(k) != null) {
-                gBias[k] = new float[out];
+            outputBias = layer.outputBias() == null ? null : new double[out];
+            outputBiasUsed = outputBias != null && !(masked && type == NeuronType.T2_4);
+        }
+
+        void putInto(Map<Tensor, Tensor> grads) {
+            if (outputBias != null) {
+                grads.put(layer.outputBias(), vector(outputBias));
+            }
+            for (int k = 0; k < productBranches; k++) {
+                if (norms[k] != null) {
+                    grads.put(norms[k].weight(), vector(gamma[k]));
+                    grads.put(norms[k].bias(), vector(beta[k]));
+                }
+                if (bias[k] != null) {
+                    grads.put(layer.branchBias(k), vector(bias[k]));
+                }
             }
         }
+
+        private Tensor vector(double[] sums) {
+            float[] v = new float[out];
+            for (int c = 0; c < out; c++) {
+                v[c] = (float) sums[c];
+            }
+            return Tensor.of(v, out);
+        }
+    }
+
+    /**
+     * Pass 2, per channel, for items {@code first .. first+count)}: the batch-norm backward of each normalised
+     * product branch (d/dv to d/ds; dγ and dβ into {@code sums}), QRES's linear path through its shared branch, and
+     * the bias gradients (channel sums into {@code sums}). A norm in training mode needs the whole batch in one call.
+     */
+    private void channelGradients(float[] s, BranchState st, float[] gy, float[] ds, ChannelSums sums, int first,
+                                  int count) {
+        int pb = productBranches;
         int m = items * len;
         Parallel.forRange(out, 1, (from, to) -> {
             for (int c = from; c < to; c++) {
                 for (int k = 0; k < pb; k++) {
-                    BatchNorm norm = norms[k];
+                    BatchNorm norm = sums.norms[k];
                     if (norm != null) {
                         float mean = st.mean[k][c];
                         float is = st.invStd[k][c];
                         double sumDv = 0;
                         double sumDvXhat = 0;
-                        for (int b = 0; b < items; b++) {
+                        for (int b = 0; b < count; b++) {
                             int o = branchRow(b, c, k);
                             for (int l = 0; l < len; l++) {
                                 float dv = ds[o + l];
@@ -482,12 +616,12 @@ final class QuadraticEngine {
                                 sumDvXhat += dv * (s[o + l] - mean) * is;
                             }
                         }
-                        gGamma[k][c] = (float) sumDvXhat;
-                        gBeta[k][c] = (float) sumDv;
+                        sums.gamma[k][c] += sumDvXhat;
+                        sums.beta[k][c] += sumDv;
                         float gam = norm.weight().get(c);
                         float meanDv = (float) (sumDv / m);
                         float meanDvXhat = (float) (sumDvXhat / m);
-                        for (int b = 0; b < items; b++) {
+                        for (int b = 0; b < count; b++) {
                             int o = branchRow(b, c, k);
                             for (int l = 0; l < len; l++) {
                                 ds[o + l] = st.training[k]
@@ -498,50 +632,43 @@ final class QuadraticEngine {
                     }
                     if (k == 0 && type == NeuronType.QRES && !masked) {
                         // W_a x also enters the output directly, after (and outside) its norm.
-                        for (int b = 0; b < items; b++) {
+                        for (int b = 0; b < count; b++) {
                             int o = branchRow(b, c, 0);
-                            int yo = outputRow(b, c);
+                            int yo = outputRow(first + b, c);
                             for (int l = 0; l < len; l++) {
                                 ds[o + l] += gy[yo + l];
                             }
                         }
                     }
-                    if (gBias[k] != null) {
-                        gBias[k][c] = (float) sum(ds, k, c);
+                    if (sums.bias[k] != null) {
+                        double acc = 0;
+                        for (int b = 0; b < count; b++) {
+                            acc += sum(ds, branchRow(b, c, k));
+                        }
+                        sums.bias[k][c] += acc;
                     }
                 }
-                if (gob != null && obInOutput) {
-                    gob[c] = (float) sum(gy, -1, c);
+                if (sums.outputBiasUsed) {
+                    double acc = 0;
+                    for (int b = first; b < first + count; b++) {
+                        acc += sum(gy, outputRow(b, c));
+                    }
+                    sums.outputBias[c] += acc;
                 }
             }
         });
-        if (gob != null) {
-            grads.put(ob, Tensor.of(gob, out));
-        }
-        for (int k = 0; k < pb; k++) {
-            if (norms[k] != null) {
-                grads.put(norms[k].weight(), Tensor.of(gGamma[k], out));
-                grads.put(norms[k].bias(), Tensor.of(gBeta[k], out));
-            }
-            if (gBias[k] != null) {
-                grads.put(layer.branchBias(k), Tensor.of(gBias[k], out));
-            }
-        }
     }
 
-    /** Σ over items and positions of channel c of branch k (k = −1: an output-shaped array). */
-    private double sum(float[] a, int k, int c) {
+    /** Σ of the {@code len} values from {@code offset}. */
+    private double sum(float[] a, int offset) {
         double acc = 0;
-        for (int b = 0; b < items; b++) {
-            int o = k < 0 ? outputRow(b, c) : branchRow(b, c, k);
-            for (int l = 0; l < len; l++) {
-                acc += a[o + l];
-            }
+        for (int l = 0; l < len; l++) {
+            acc += a[offset + l];
         }
         return acc;
     }
 
-    /** Offset of channel c, branch k of item b in S. */
+    /** Offset of channel c, branch k of item b in S (b counted from the first item S holds). */
     private int branchRow(int b, int c, int k) {
         int p = b * groups + c / outG;
         return ((p * kx + k) * outG + c % outG) * len;
@@ -656,18 +783,7 @@ final class QuadraticEngine {
                     }
                 }
             }
-            if (gwChunk == null) {
-                proj.backwardWeight(dt, x, first, count, rows, gw);
-            } else {
-                proj.backwardWeight(dt, x, first, count, rows, gwChunk);
-                if (first == 0) {
-                    System.arraycopy(gwChunk, 0, gw, 0, gw.length);
-                } else {
-                    for (int i = 0; i < gw.length; i++) {
-                        gw[i] += gwChunk[i];
-                    }
-                }
-            }
+            weightGradient(dt, x, first, count, rows, gw, gwChunk);
         }
     }
 

@@ -60,6 +60,8 @@ public abstract class QuadraticLayer extends Module {
     private volatile boolean masked;
     /** Chunk budget of the quadratic form's transient projection; tests lower it to run several chunks. */
     int formChunkFloats = QuadraticEngine.FORM_CHUNK_FLOATS;
+    /** Chunk budget of the hybrid mode's branch values; tests lower it to run several chunks. */
+    int branchChunkFloats = QuadraticEngine.BRANCH_CHUNK_FLOATS;
 
     /**
      * Registers and initialises the parameters of {@code type}.

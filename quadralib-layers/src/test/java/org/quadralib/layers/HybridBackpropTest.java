@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.quadralib.core.F;
+import org.quadralib.core.Parallel;
 import org.quadralib.core.Rng;
 import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Tensor;
@@ -146,6 +147,58 @@ class HybridBackpropTest {
                     Golden.assertClose(shape + " " + t + " chunked #" + i, a.get(i), b.get(i), 1e-5f, 1e-4f);
                 }
             }
+        }
+    }
+
+    /**
+     * Without batch statistics, forward and backward run the branch values in chunks of items; with one item per
+     * chunk (one thread, a one-float budget) every result equals the whole-batch computation. Covers every type
+     * with stacked branches, training mode without branch norm and evaluation mode with it, and masking.
+     */
+    @Test
+    void branchesInSeveralChunksEqualOneChunk() {
+        int threads = Parallel.threads();
+        Parallel.setThreads(1);
+        try {
+            for (Shape shape : new Shape[] {Shape.LINEAR, Shape.CONV, Shape.GROUPED, Shape.DEPTHWISE}) {
+                for (NeuronType t : NeuronType.values()) {
+                    if (t.hasQuadraticForm()) {
+                        continue;
+                    }
+                    for (boolean norm : new boolean[] {false, true}) {
+                        for (boolean mask : new boolean[] {false, true}) {
+                            QuadraticOptions o = QuadraticOptions.DEFAULT.withBranchNorm(norm && t.hasProductBranches())
+                                    .withLinearStart(false);
+                            Init.manualSeed(9);
+                            QuadraticLayer whole = layer(shape, t, o);
+                            QuadraticLayer chunked = layer(shape, t, o);
+                            chunked.loadStateDict(whole.stateDict(), true);
+                            chunked.branchChunkFloats = 1;
+                            if (norm) {
+                                // Branch norms use running statistics in evaluation mode: no batch sums.
+                                whole.eval();
+                                chunked.eval();
+                            }
+                            whole.quadraticTermMasked(mask);
+                            chunked.quadraticTermMasked(mask);
+                            Tensor x = input(shape, new Rng(13));
+                            List<Tensor> a = run(whole, x, 3);
+                            List<Tensor> b = run(chunked, x, 3);
+                            String what = shape + " " + t + (norm ? " eval, branch norm" : " train") + (mask ? " masked" : "");
+                            assertEquals(a.size(), b.size(), what);
+                            for (int i = 0; i < a.size(); i++) {
+                                if (a.get(i) == null) {
+                                    assertEquals(null, b.get(i), what + " #" + i + ": only the chunked run has a gradient");
+                                } else {
+                                    Golden.assertClose(what + " #" + i, a.get(i), b.get(i), 1e-5f, 1e-4f);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
         }
     }
 

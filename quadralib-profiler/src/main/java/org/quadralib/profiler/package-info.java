@@ -6,6 +6,8 @@
  *
  * <p>Start with {@link org.quadralib.profiler.MemoryProfiler#attach(org.quadralib.layers.Module)}; the result is
  * a {@link org.quadralib.profiler.MemoryReport}, a plain data object that prints as text, serialises to JSON and
- * is rendered by {@code org.quadralib.viz}.
+ * is rendered by {@code org.quadralib.viz}. To profile a {@link org.quadralib.layers.train.Trainer}'s fit, pass it
+ * {@link org.quadralib.profiler.ProfilingListener#attach(org.quadralib.layers.Module)}: the listener opens a
+ * profiler step per training batch and follows the trainer's phases, validation left out of the steps.
  */
 package org.quadralib.profiler;

@@ -145,9 +145,13 @@ public final class ConvKernels {
             return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
         }
 
-        /** One input channel per group: the direct depthwise kernel is faster than a depth-kh·kw GEMM. */
+        /**
+         * One input channel per group, several groups: the direct depthwise kernel is faster than many GEMMs of
+         * depth kh·kw. A single group with one input channel (a first layer on grey images) is one ordinary GEMM
+         * over all output channels, 2.5–3.5× faster than the direct kernel's per-channel row sweeps.
+         */
         boolean depthwise() {
-            return c == groups;
+            return c == groups && groups > 1;
         }
 
         @Override
