@@ -40,7 +40,11 @@ final class Im2Col {
                             Arrays.fill(col, d, d + ow, 0f);
                             continue;
                         }
-                        Arrays.fill(col, d, d + ox0, 0f);
+                        // The padding at either end is a few columns: a plain loop, where Arrays.fill's call and
+                        // range checks cost more than the stores (a tenth of a LeNet training step).
+                        for (int ox = 0; ox < ox0; ox++) {
+                            col[d + ox] = 0f;
+                        }
                         int src = xc + iy * w + xShift;
                         if (g.sw() == 1) {
                             System.arraycopy(x, src + ox0, col, d + ox0, ox1 - ox0);
@@ -50,7 +54,9 @@ final class Im2Col {
                                 col[d + ox] = x[src + ox * sw];
                             }
                         }
-                        Arrays.fill(col, d + ox1, d + ow, 0f);
+                        for (int ox = ox1; ox < ow; ox++) {
+                            col[d + ox] = 0f;
+                        }
                     }
                 }
             }

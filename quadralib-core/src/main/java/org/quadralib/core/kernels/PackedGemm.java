@@ -30,6 +30,14 @@ abstract class PackedGemm {
      */
     private static final double PARALLEL_FLOPS = 2.0 * 128 * 128 * 128;
 
+    /**
+     * Products {@code A·Bᵀ} with at most this many outputs run as dot products of rows ({@link #dots}): both
+     * operands are read as stored, where packing would gather the transposed B one float per row per K step. A
+     * convolution's weight gradient ({@code dY · colsᵀ}, a few output channels by a few hundred patch rows) is
+     * such a product: packing took a fifth of a LeNet-5 training step.
+     */
+    static final int DOT_MAX_OUTPUTS = 4096;
+
     final int mr;
     /**
      * A slivers packed at a time, bounding the A workspace (≤ 192 × aStep × kc floats); each block of rows
@@ -65,6 +73,10 @@ abstract class PackedGemm {
     final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                     float beta, float[] c, int cOff, int ldc) {
+        if (!transA && transB && (long) m * n <= DOT_MAX_OUTPUTS) {
+            dots(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
         int threads = Parallel.threads();
         int mSlivers = (m + mr - 1) / mr;
         if (threads == 1 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
@@ -197,6 +209,42 @@ abstract class PackedGemm {
                 }
             }
         }
+    }
+
+    /**
+     * {@code C = alpha · A · Bᵀ + beta · C} with A {@code m × k} and B {@code n × k} both row-major, one dot product
+     * of two stored rows per element of C, summed in a fixed order (so the result does not depend on threads).
+     * A kernel overrides this with vector code; this plain-Java form sums four partial sums.
+     */
+    void dots(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+              float beta, float[] c, int cOff, int ldc) {
+        int k4 = k - k % 4;
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * lda;
+            for (int j = 0; j < n; j++) {
+                int bj = bOff + j * ldb;
+                float s0 = 0f;
+                float s1 = 0f;
+                float s2 = 0f;
+                float s3 = 0f;
+                for (int p = 0; p < k4; p += 4) {
+                    s0 = Math.fma(a[ai + p], b[bj + p], s0);
+                    s1 = Math.fma(a[ai + p + 1], b[bj + p + 1], s1);
+                    s2 = Math.fma(a[ai + p + 2], b[bj + p + 2], s2);
+                    s3 = Math.fma(a[ai + p + 3], b[bj + p + 3], s3);
+                }
+                float d = (s0 + s1) + (s2 + s3);
+                for (int p = k4; p < k; p++) {
+                    d = Math.fma(a[ai + p], b[bj + p], d);
+                }
+                storeDot(c, cOff + i * ldc + j, d, alpha, beta);
+            }
+        }
+    }
+
+    /** {@code c[at] = alpha·d + beta·c[at]}, rounded as {@link #merge} rounds; with beta 0, c is not read. */
+    static void storeDot(float[] c, int at, float d, float alpha, float beta) {
+        c[at] = beta == 0f ? alpha * d : Math.fma(d, alpha, beta * c[at]);
     }
 
     /**

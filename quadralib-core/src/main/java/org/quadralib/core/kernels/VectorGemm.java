@@ -1,6 +1,7 @@
 package org.quadralib.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -59,6 +60,65 @@ final class VectorGemm extends PackedGemm {
             ap[d + 5] = 0f;
             ap[d + 6] = 0f;
             ap[d + 7] = 0f;
+        }
+    }
+
+    /**
+     * Dot products of rows, four columns of C at a time: one A vector feeds four FMAs into four accumulators,
+     * each reduced across lanes in a fixed order, then the K tail in scalar steps.
+     */
+    @Override
+    void dots(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+              float beta, float[] c, int cOff, int ldc) {
+        int kv = k - k % L;
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * lda;
+            int ci = cOff + i * ldc;
+            int j = 0;
+            for (; j + 4 <= n; j += 4) {
+                int b0 = bOff + j * ldb;
+                int b1 = b0 + ldb;
+                int b2 = b1 + ldb;
+                int b3 = b2 + ldb;
+                FloatVector s0 = FloatVector.zero(S);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                for (int p = 0; p < kv; p += L) {
+                    FloatVector av = FloatVector.fromArray(S, a, ai + p);
+                    s0 = av.fma(FloatVector.fromArray(S, b, b0 + p), s0);
+                    s1 = av.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+                    s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+                    s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+                }
+                float d0 = s0.reduceLanes(VectorOperators.ADD);
+                float d1 = s1.reduceLanes(VectorOperators.ADD);
+                float d2 = s2.reduceLanes(VectorOperators.ADD);
+                float d3 = s3.reduceLanes(VectorOperators.ADD);
+                for (int p = kv; p < k; p++) {
+                    float av = a[ai + p];
+                    d0 = Math.fma(av, b[b0 + p], d0);
+                    d1 = Math.fma(av, b[b1 + p], d1);
+                    d2 = Math.fma(av, b[b2 + p], d2);
+                    d3 = Math.fma(av, b[b3 + p], d3);
+                }
+                storeDot(c, ci + j, d0, alpha, beta);
+                storeDot(c, ci + j + 1, d1, alpha, beta);
+                storeDot(c, ci + j + 2, d2, alpha, beta);
+                storeDot(c, ci + j + 3, d3, alpha, beta);
+            }
+            for (; j < n; j++) {
+                int bj = bOff + j * ldb;
+                FloatVector s0 = FloatVector.zero(S);
+                for (int p = 0; p < kv; p += L) {
+                    s0 = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bj + p), s0);
+                }
+                float d = s0.reduceLanes(VectorOperators.ADD);
+                for (int p = kv; p < k; p++) {
+                    d = Math.fma(a[ai + p], b[bj + p], d);
+                }
+                storeDot(c, ci + j, d, alpha, beta);
+            }
         }
     }
 

@@ -18,11 +18,14 @@ import org.quadralib.core.Parallel;
 
 class GemmTest {
 
-    /** (m, n, k) triples: tiny, odd, straddling micro-tiles, K blocks (512), N panels (256) and M blocks (960). */
+    /**
+     * (m, n, k) triples: tiny, odd, straddling micro-tiles, K blocks (512), N panels (256) and M blocks (960);
+     * with B transposed, those of at most {@link PackedGemm#DOT_MAX_OUTPUTS} outputs run as dot products.
+     */
     private static final int[][] SIZES = {
         {1, 1, 1}, {1, 17, 3}, {3, 1, 17}, {17, 3, 1}, {2, 2, 300}, {5, 16, 8}, {6, 32, 9},
         {63, 65, 17}, {65, 63, 257}, {64, 64, 64}, {17, 257, 63}, {257, 17, 65}, {200, 70, 1100},
-        {3, 4100, 5}, {1000, 20, 30},
+        {3, 4100, 5}, {1000, 20, 30}, {6, 25, 784}, {16, 150, 100}, {64, 64, 7},
     };
 
     private static List<Gemm.Kernel> kernels() {
