@@ -1,6 +1,7 @@
 package org.quadralib.core;
 
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,6 +25,8 @@ public final class Parallel {
     }
 
     private static volatile ForkJoinPool pool;
+    /** Set while a calling thread runs its own chunk of {@link #forChunks}. */
+    private static final ThreadLocal<boolean[]> IN_CHUNK = ThreadLocal.withInitial(() -> new boolean[1]);
     private static volatile int threads = defaultThreads();
 
     private Parallel() {
@@ -76,7 +79,8 @@ public final class Parallel {
                 p = pool;
                 if (p == null) {
                     AtomicInteger index = new AtomicInteger();
-                    p = new ForkJoinPool(threads, fjp -> {
+                    // The calling thread runs one chunk of every loop: the pool needs one worker fewer.
+                    p = new ForkJoinPool(Math.max(1, threads - 1), fjp -> {
                         var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fjp);
                         // getPoolIndex() is 0 until the pool registers the thread: every worker was "worker-0".
                         t.setName("quadralib-worker-" + index.getAndIncrement());
@@ -107,19 +111,34 @@ public final class Parallel {
         forChunks(n, chunks, body);
     }
 
-    /** True on one of this pool's worker threads: nested parallel loops run inline there. */
+    /**
+     * True inside a parallel loop: on one of this pool's worker threads, or on a calling thread while it runs its
+     * own chunk. Nested parallel loops run inline there.
+     */
     public static boolean onWorker() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool;
+        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool || IN_CHUNK.get()[0];
     }
 
-    /** Runs {@code body} over {@code [0, n)} split into exactly {@code min(n, chunks)} equal contiguous chunks. */
+    /**
+     * Runs {@code body} over {@code [0, n)} split into exactly {@code min(n, chunks)} equal contiguous chunks. The
+     * calling thread runs the first chunk itself while the pool's workers run the others: it does useful work
+     * instead of waiting for a worker to wake up, and a two-thread loop hands off one chunk, not two.
+     */
     public static void forChunks(int n, int chunks, RangeBody body) {
         int c = Math.min(n, chunks);
         if (c <= 1 || onWorker()) {
             body.run(0, n);
             return;
         }
-        pool().invoke(new Chunk(body, n, c, 0, c));
+        ForkJoinTask<Void> rest = pool().submit(new Chunk(body, n, c, 1, c));
+        boolean[] inChunk = IN_CHUNK.get();
+        inChunk[0] = true;
+        try {
+            body.run(0, chunkStart(n, c, 1));
+        } finally {
+            inChunk[0] = false;
+            rest.join();
+        }
     }
 
     /** Start of chunk {@code i} of {@code c} over {@code n} elements. */
