@@ -172,7 +172,7 @@ final class Explore implements Command {
 
     private static Result train(ExploreOptions options, ExploreOptions.Variant variant, Data data, PrintStream err) {
         int[] shape = data.train().sampleShape();
-        settleTrackedMemory();
+        MemoryTracker.settle();
         long baseline = MemoryTracker.currentTotal();
         MemoryTracker.resetPeaks();
 
@@ -213,28 +213,6 @@ final class Explore implements Command {
         double seconds = history.epochs().stream().mapToDouble(EpochRecord::seconds).average().orElse(Double.NaN);
         return new Result(variant, model.parameterCount(), history, seconds, steps.medianMillis(), peak,
                 config.resolveMaxGradNorm(model), keptFirstOrder, memory);
-    }
-
-    /**
-     * Lets the collector reclaim the previous model so its buffers stop counting before the next baseline: the
-     * tracker learns of a heap buffer's release only when it is collected.
-     */
-    private static void settleTrackedMemory() {
-        long last = Long.MIN_VALUE;
-        for (int i = 0; i < 10; i++) {
-            System.gc();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            long now = MemoryTracker.currentTotal();
-            if (now == last) {
-                return;
-            }
-            last = now;
-        }
     }
 
     /** Collects every step's time, for a median over the whole run rather than per epoch. */

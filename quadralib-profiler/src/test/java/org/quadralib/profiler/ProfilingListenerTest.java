@@ -94,7 +94,7 @@ class ProfilingListenerTest {
     private static MemoryReport profiledFit(DataLoader validation) {
         Sequential model = mlp();
         DataLoader train = train();
-        settleTrackedMemory();
+        MemoryTracker.settle();
         try (ProfilingListener profiling = ProfilingListener.attach(model)) {
             trainer(profiling).fit(model, train, validation, EPOCHS);
             return profiling.report();
@@ -107,7 +107,7 @@ class ProfilingListenerTest {
         Sequential model = mlp();
         DataLoader train = train();
         MemoryScope.Pool pool = new MemoryScope.Pool();
-        settleTrackedMemory();
+        MemoryTracker.settle();
         try (MemoryProfiler prof = MemoryProfiler.attach(model)) {
             Optimizer optimizer = OptimizerFactory.sgd(LR, MOMENTUM).create(model);
             model.train(true);
@@ -135,28 +135,6 @@ class ProfilingListenerTest {
                 }
             }
             return prof.report();
-        }
-    }
-
-    /**
-     * Lets the collector reclaim earlier tests' buffers, so no release of theirs lands in the run measured next:
-     * the tracker learns of a heap buffer's release only when it is collected.
-     */
-    private static void settleTrackedMemory() {
-        long last = Long.MIN_VALUE;
-        for (int i = 0; i < 10; i++) {
-            System.gc();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            long now = MemoryTracker.currentTotal();
-            if (now == last) {
-                return;
-            }
-            last = now;
         }
     }
 

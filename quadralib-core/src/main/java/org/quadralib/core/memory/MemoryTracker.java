@@ -106,6 +106,30 @@ public final class MemoryTracker {
         return m;
     }
 
+    /**
+     * Runs the garbage collector until {@link #currentTotal()} stops changing (at most ten rounds, 20 ms apart):
+     * the tracker learns of a heap buffer's release only when the buffer is collected, so a measurement that
+     * starts from the current total should settle it first. Returns early, with the interrupt flag set, if the
+     * thread is interrupted.
+     */
+    public static void settle() {
+        long last = Long.MIN_VALUE;
+        for (int i = 0; i < 10; i++) {
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = currentTotal();
+            if (now == last) {
+                return;
+            }
+            last = now;
+        }
+    }
+
     /** Sets every peak to the current value. */
     public static void resetPeaks() {
         for (int i = 0; i < CURRENT.length; i++) {
