@@ -23,9 +23,10 @@ import org.quadralib.core.memory.MemoryCategory;
  * <li>the square branch {@code D = W (x∘x)} {@code [P, outG, L]}, a second GEMM on the squared input;</li>
  * <li>the output {@code y [P, outG, L]}: a linear layer's {@code [rows, out]}, a convolution's NCHW output.</li>
  * </ul>
- * Channel of block p, row j: {@code (p mod groups)·outG + j}. Product branches enter the formula as
- * {@code v = s·scale_c + shift_c}: their branch bias, or their batch norm in training (batch statistics) or
- * evaluation (running statistics).
+ * S and D hold either the whole batch or, without batch statistics, one chunk of items at a time
+ * ({@link #BRANCH_CHUNK_FLOATS}). Channel of block p, row j: {@code (p mod groups)·outG + j}. Product branches enter
+ * the formula as {@code v = s·scale_c + shift_c}: their branch bias, or their batch norm in training (batch
+ * statistics) or evaluation (running statistics).
  */
 final class QuadraticEngine {
 
