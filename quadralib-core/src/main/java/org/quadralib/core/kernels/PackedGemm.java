@@ -38,6 +38,15 @@ abstract class PackedGemm {
      */
     static final int DOT_MAX_OUTPUTS = 4096;
 
+    /**
+     * Products {@code A·B} with at most this many rows (and a K of at most {@link #FEW_ROWS_MAX_DEPTH}) run in
+     * {@link #fewRows}, reading both operands as stored: a first convolution's {@code W · cols} (6 × 784 × 25 for
+     * LeNet-5) spends more on packing B and on the padded second A sliver than on the product.
+     */
+    static final int FEW_ROWS = 8;
+    /** The deepest K of a few-rows product: deeper ones amortise packing over enough work. */
+    static final int FEW_ROWS_MAX_DEPTH = 256;
+
     final int mr;
     /**
      * A slivers packed at a time, bounding the A workspace (≤ 192 × aStep × kc floats); each block of rows
@@ -78,6 +87,16 @@ abstract class PackedGemm {
             return;
         }
         int threads = Parallel.threads();
+        if (!transA && !transB && m <= FEW_ROWS && n >= nr && k <= FEW_ROWS_MAX_DEPTH && hasFewRows()) {
+            int blocks = (n + nr - 1) / nr;
+            if (threads == 1 || blocks < 2 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
+                fewRows(m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            } else {
+                Parallel.forChunks(blocks, threads, (b0, b1) -> fewRows(m, b0 * nr, Math.min(n, b1 * nr), k, alpha,
+                        a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+            }
+            return;
+        }
         int mSlivers = (m + mr - 1) / mr;
         if (threads == 1 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
             blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, mSlivers, 0, n);
@@ -236,6 +255,36 @@ abstract class PackedGemm {
                 float d = (s0 + s1) + (s2 + s3);
                 for (int p = k4; p < k; p++) {
                     d = Math.fma(a[ai + p], b[bj + p], d);
+                }
+                storeDot(c, cOff + i * ldc + j, d, alpha, beta);
+            }
+        }
+    }
+
+    /** Whether this kernel has {@link #fewRows}; without it few-row products take the packed path. */
+    boolean hasFewRows() {
+        return false;
+    }
+
+    /**
+     * Columns {@code [j0, j1)} of {@code C = alpha · A · B + beta · C} for at most {@link #FEW_ROWS} rows, reading A
+     * and B as stored; each element is computed by the same operations whatever the column range.
+     *
+     * @throws UnsupportedOperationException if {@link #hasFewRows()} is false
+     */
+    void fewRows(int m, int j0, int j1, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
+                 int ldb, float beta, float[] c, int cOff, int ldc) {
+        throw new UnsupportedOperationException(describe() + " has no few-rows kernel");
+    }
+
+    /** Columns {@code [j0, n)} of {@code C = alpha · A · B + beta · C}, one element at a time, K in order. */
+    static void edgeColumns(int m, int j0, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
+                            int ldb, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            for (int j = j0; j < n; j++) {
+                float d = 0f;
+                for (int p = 0; p < k; p++) {
+                    d = Math.fma(a[aOff + i * lda + p], b[bOff + p * ldb + j], d);
                 }
                 storeDot(c, cOff + i * ldc + j, d, alpha, beta);
             }

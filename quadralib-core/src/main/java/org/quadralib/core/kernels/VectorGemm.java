@@ -122,6 +122,106 @@ final class VectorGemm extends PackedGemm {
         }
     }
 
+    /**
+     * Few rows without packing: four rows of C at a time (a short last block repeats its last row and does not
+     * store it) by two vectors of columns, eight accumulators so that the FMA latency is covered; per K step two B
+     * vectors read from B's stored row and four broadcasts of A. A last single vector of columns takes four
+     * accumulators; columns past the last full vector go through {@link #edgeColumns}.
+     */
+    @Override
+    boolean hasFewRows() {
+        return true;
+    }
+
+    @Override
+    void fewRows(int m, int j0, int j1, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
+                 int ldb, float beta, float[] c, int cOff, int ldc) {
+        int nv = j1 - (j1 - j0) % L;
+        for (int i0 = 0; i0 < m; i0 += 4) {
+            int rows = Math.min(4, m - i0);
+            int a0 = aOff + i0 * lda;
+            int a1 = aOff + (i0 + Math.min(1, rows - 1)) * lda;
+            int a2 = aOff + (i0 + Math.min(2, rows - 1)) * lda;
+            int a3 = aOff + (i0 + Math.min(3, rows - 1)) * lda;
+            int ci = cOff + i0 * ldc;
+            int j = j0;
+            for (; j + 2 * L <= nv; j += 2 * L) {
+                FloatVector s00 = FloatVector.zero(S);
+                FloatVector s01 = s00;
+                FloatVector s10 = s00;
+                FloatVector s11 = s00;
+                FloatVector s20 = s00;
+                FloatVector s21 = s00;
+                FloatVector s30 = s00;
+                FloatVector s31 = s00;
+                for (int p = 0; p < k; p++) {
+                    int bo = bOff + p * ldb + j;
+                    FloatVector b0 = FloatVector.fromArray(S, b, bo);
+                    FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+                    FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+                    s00 = av.fma(b0, s00);
+                    s01 = av.fma(b1, s01);
+                    av = FloatVector.broadcast(S, a[a1 + p]);
+                    s10 = av.fma(b0, s10);
+                    s11 = av.fma(b1, s11);
+                    av = FloatVector.broadcast(S, a[a2 + p]);
+                    s20 = av.fma(b0, s20);
+                    s21 = av.fma(b1, s21);
+                    av = FloatVector.broadcast(S, a[a3 + p]);
+                    s30 = av.fma(b0, s30);
+                    s31 = av.fma(b1, s31);
+                }
+                storeRow(s00, c, ci + j, alpha, beta);
+                storeRow(s01, c, ci + j + L, alpha, beta);
+                if (rows > 1) {
+                    storeRow(s10, c, ci + ldc + j, alpha, beta);
+                    storeRow(s11, c, ci + ldc + j + L, alpha, beta);
+                }
+                if (rows > 2) {
+                    storeRow(s20, c, ci + 2 * ldc + j, alpha, beta);
+                    storeRow(s21, c, ci + 2 * ldc + j + L, alpha, beta);
+                }
+                if (rows > 3) {
+                    storeRow(s30, c, ci + 3 * ldc + j, alpha, beta);
+                    storeRow(s31, c, ci + 3 * ldc + j + L, alpha, beta);
+                }
+            }
+            for (; j < nv; j += L) {
+                FloatVector s0 = FloatVector.zero(S);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                for (int p = 0; p < k; p++) {
+                    FloatVector bv = FloatVector.fromArray(S, b, bOff + p * ldb + j);
+                    s0 = FloatVector.broadcast(S, a[a0 + p]).fma(bv, s0);
+                    s1 = FloatVector.broadcast(S, a[a1 + p]).fma(bv, s1);
+                    s2 = FloatVector.broadcast(S, a[a2 + p]).fma(bv, s2);
+                    s3 = FloatVector.broadcast(S, a[a3 + p]).fma(bv, s3);
+                }
+                storeRow(s0, c, ci + j, alpha, beta);
+                if (rows > 1) {
+                    storeRow(s1, c, ci + ldc + j, alpha, beta);
+                }
+                if (rows > 2) {
+                    storeRow(s2, c, ci + 2 * ldc + j, alpha, beta);
+                }
+                if (rows > 3) {
+                    storeRow(s3, c, ci + 3 * ldc + j, alpha, beta);
+                }
+            }
+        }
+        edgeColumns(m, nv, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** {@code c[at .. at+L) = alpha·acc + beta·c}, rounded as {@link #storeDot}; with beta 0, c is not read. */
+    private static void storeRow(FloatVector acc, float[] c, int at, float alpha, float beta) {
+        if (beta == 0f) {
+            acc.mul(alpha).intoArray(c, at);
+        } else {
+            acc.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, at).mul(beta)).intoArray(c, at);
+        }
+    }
+
     @Override
     void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S);

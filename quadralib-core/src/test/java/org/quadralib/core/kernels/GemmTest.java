@@ -20,12 +20,13 @@ class GemmTest {
 
     /**
      * (m, n, k) triples: tiny, odd, straddling micro-tiles, K blocks (512), N panels (256) and M blocks (960);
-     * with B transposed, those of at most {@link PackedGemm#DOT_MAX_OUTPUTS} outputs run as dot products.
+     * with B transposed, those of at most {@link PackedGemm#DOT_MAX_OUTPUTS} outputs run as dot products; with
+     * neither transposed, those of at most {@link PackedGemm#FEW_ROWS} rows (and a short K) run unpacked.
      */
     private static final int[][] SIZES = {
         {1, 1, 1}, {1, 17, 3}, {3, 1, 17}, {17, 3, 1}, {2, 2, 300}, {5, 16, 8}, {6, 32, 9},
         {63, 65, 17}, {65, 63, 257}, {64, 64, 64}, {17, 257, 63}, {257, 17, 65}, {200, 70, 1100},
-        {3, 4100, 5}, {1000, 20, 30}, {6, 25, 784}, {16, 150, 100}, {64, 64, 7},
+        {3, 4100, 5}, {1000, 20, 30}, {6, 25, 784}, {16, 150, 100}, {64, 64, 7}, {7, 37, 200}, {6, 784, 25}, {4, 24, 10},
     };
 
     private static List<Gemm.Kernel> kernels() {
@@ -120,6 +121,7 @@ class GemmTest {
                 for (int t = 0; t < 4; t++) {
                     checkOne(kernel, (t & 1) != 0, (t & 2) != 0, 37, 45, 29, ab[0], ab[1], 7, 5, seed++);
                     checkOne(kernel, (t & 1) != 0, (t & 2) != 0, 70, 33, 300, ab[0], ab[1], 3, 2, seed++);
+                    checkOne(kernel, (t & 1) != 0, (t & 2) != 0, 6, 41, 29, ab[0], ab[1], 5, 3, seed++);
                 }
             }
         }
@@ -142,8 +144,9 @@ class GemmTest {
     void resultsDoNotDependOnThreadsOrRuns() {
         int saved = Parallel.threads();
         try {
-            // Square-ish (threads split rows) and short-and-wide (threads split the columns of a panel).
-            for (int[] s : new int[][] {{301, 283, 517}, {8, 2000, 300}}) {
+            // Square-ish (threads split rows), short-and-wide (threads split the columns of a panel) and few rows
+            // with a short K (unpacked, threads split the columns).
+            for (int[] s : new int[][] {{301, 283, 517}, {8, 2000, 300}, {6, 2101, 250}}) {
                 int m = s[0];
                 int n = s[1];
                 int k = s[2];
