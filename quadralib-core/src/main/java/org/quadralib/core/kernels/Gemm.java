@@ -20,11 +20,14 @@ import org.slf4j.LoggerFactory;
  * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/README.md}). The choice is
  * logged once.
  *
- * <p>Products of at least 2·128³ flops are split across {@link org.quadralib.core.Parallel} workers by blocks
- * of rows (or, for few rows, columns) of C, with one fork-join per call; smaller ones, and calls made from a
- * worker thread, run on the calling thread. The packed kernels compute each element of C by the same sequence
- * of operations whoever computes it, so their results are bit-identical for any thread count and schedule;
- * EJML's are identical for a given thread count.
+ * <p>Two small shapes skip the packing: {@code A·Bᵀ} with at most 4096 outputs runs as dot products of stored
+ * rows (a convolution's weight gradient), and {@code A·B} with at most 8 rows and K ≤ 256 reads both operands as
+ * stored (a first convolution's forward). Products of at least 2·128³ flops are split across
+ * {@link org.quadralib.core.Parallel} workers by blocks of rows (or, for few rows, columns) of C, with one
+ * fork-join per call; smaller ones, and calls made from a worker thread, run on the calling thread. The packed
+ * kernels (and the two unpacked paths) compute each element of C by the same sequence of operations whoever
+ * computes it, so their results are bit-identical for any thread count and schedule; EJML's are identical for a
+ * given thread count.
  *
  * <p>The Vector API kernel is slow until C2 has compiled it: in the interpreter and C1, every vector operation
  * allocates, and a GEMM runs two orders of magnitude slower. That takes about a thousand micro-kernel calls
