@@ -122,21 +122,21 @@ final class VectorGemm extends PackedGemm {
         }
     }
 
-    /**
-     * Few rows without packing: four rows of C at a time (a short last block repeats its last row and does not
-     * store it) by two vectors of columns, eight accumulators so that the FMA latency is covered; per K step two B
-     * vectors read from B's stored row and four broadcasts of A. A last single vector of columns takes four
-     * accumulators; columns past the last full vector go through {@link #edgeColumns}.
-     */
     @Override
     boolean hasFewRows() {
         return true;
     }
 
+    /**
+     * Few rows without packing: four rows of C at a time (a short last block repeats its last row and does not
+     * store it) by two vectors of columns, eight accumulators so that the FMA latency is covered; per K step two B
+     * vectors read from B's stored row and four broadcasts of A. Columns past the last pair of vectors go through
+     * {@link #edgeColumns}.
+     */
     @Override
     void fewRows(int m, int j0, int j1, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
                  int ldb, float beta, float[] c, int cOff, int ldc) {
-        int nv = j1 - (j1 - j0) % L;
+        int nv = j1 - (j1 - j0) % (2 * L);
         for (int i0 = 0; i0 < m; i0 += 4) {
             int rows = Math.min(4, m - i0);
             int a0 = aOff + i0 * lda;
@@ -144,8 +144,7 @@ final class VectorGemm extends PackedGemm {
             int a2 = aOff + (i0 + Math.min(2, rows - 1)) * lda;
             int a3 = aOff + (i0 + Math.min(3, rows - 1)) * lda;
             int ci = cOff + i0 * ldc;
-            int j = j0;
-            for (; j + 2 * L <= nv; j += 2 * L) {
+            for (int j = j0; j < nv; j += 2 * L) {
                 FloatVector s00 = FloatVector.zero(S);
                 FloatVector s01 = s00;
                 FloatVector s10 = s00;
@@ -184,29 +183,6 @@ final class VectorGemm extends PackedGemm {
                 if (rows > 3) {
                     storeRow(s30, c, ci + 3 * ldc + j, alpha, beta);
                     storeRow(s31, c, ci + 3 * ldc + j + L, alpha, beta);
-                }
-            }
-            for (; j < nv; j += L) {
-                FloatVector s0 = FloatVector.zero(S);
-                FloatVector s1 = s0;
-                FloatVector s2 = s0;
-                FloatVector s3 = s0;
-                for (int p = 0; p < k; p++) {
-                    FloatVector bv = FloatVector.fromArray(S, b, bOff + p * ldb + j);
-                    s0 = FloatVector.broadcast(S, a[a0 + p]).fma(bv, s0);
-                    s1 = FloatVector.broadcast(S, a[a1 + p]).fma(bv, s1);
-                    s2 = FloatVector.broadcast(S, a[a2 + p]).fma(bv, s2);
-                    s3 = FloatVector.broadcast(S, a[a3 + p]).fma(bv, s3);
-                }
-                storeRow(s0, c, ci + j, alpha, beta);
-                if (rows > 1) {
-                    storeRow(s1, c, ci + ldc + j, alpha, beta);
-                }
-                if (rows > 2) {
-                    storeRow(s2, c, ci + 2 * ldc + j, alpha, beta);
-                }
-                if (rows > 3) {
-                    storeRow(s3, c, ci + 3 * ldc + j, alpha, beta);
                 }
             }
         }
