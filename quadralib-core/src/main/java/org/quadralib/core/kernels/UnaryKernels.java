@@ -26,7 +26,31 @@ public final class UnaryKernels {
         /** x·Φ(x), Φ the standard normal CDF (exact, erf-based, as PyTorch's default). */ GELU
     }
 
+    /** Whether ReLU runs on the Vector API ({@link VectorUnary}); its class is only linked when this is true. */
+    private static final boolean VECTOR = Gemm.vectorApiAvailable();
+
     private UnaryKernels() {
+    }
+
+    /**
+     * ReLU without the Vector API. {@code Math.max} is branch-free; a compare-and-select is a data-dependent branch
+     * that mispredicts on half the activations (5-8x slower). NaN stays NaN, as in PyTorch.
+     */
+    static void reluScalar(float[] x, int xo, float[] y, int yo, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yo + i] = Math.max(x[xo + i], 0f);
+        }
+    }
+
+    /**
+     * ReLU's backward without the Vector API: gy · step(y) without a branch. y ≥ 2^-149 saturates to 1 after two
+     * scalings by 2^126 and min(·, 1), y = 0 stays 0, so finite gradients come out exactly as from a select.
+     */
+    static void reluBackwardScalar(float[] gy, int go, float[] y, int yo, float[] gx, int gxo, int n) {
+        for (int i = 0; i < n; i++) {
+            float t = Math.min(y[yo + i] * 0x1p126f, 1f);
+            gx[gxo + i] = gy[go + i] * Math.min(t * 0x1p126f, 1f);
+        }
     }
 
     /** {@code y[yo+i] = f(x[xo+i])}. */
@@ -79,10 +103,10 @@ public final class UnaryKernels {
                 }
             }
             case RELU -> {
-                // Math.max compiles to vector max instructions; a compare-and-select is a data-dependent branch
-                // that mispredicts on half the activations (5-8x slower). NaN stays NaN, as in PyTorch.
-                for (int i = 0; i < n; i++) {
-                    y[yo + i] = Math.max(x[xo + i], 0f);
+                if (VECTOR) {
+                    VectorUnary.relu(x, xo, y, yo, n);
+                } else {
+                    reluScalar(x, xo, y, yo, n);
                 }
             }
             case LEAKY_RELU -> {
@@ -159,11 +183,10 @@ public final class UnaryKernels {
                 }
             }
             case RELU -> {
-                // gy · step(y) without a branch (see forward): y ≥ 2^-149 saturates to 1 after two scalings by
-                // 2^126 and min(·, 1), y = 0 stays 0. Finite gradients come out exactly as from a select.
-                for (int i = 0; i < n; i++) {
-                    float t = Math.min(v[vo + i] * 0x1p126f, 1f);
-                    gx[gxo + i] = gy[go + i] * Math.min(t * 0x1p126f, 1f);
+                if (VECTOR) {
+                    VectorUnary.reluBackward(gy, go, v, vo, gx, gxo, n);
+                } else {
+                    reluBackwardScalar(gy, go, v, vo, gx, gxo, n);
                 }
             }
             case LEAKY_RELU -> {
