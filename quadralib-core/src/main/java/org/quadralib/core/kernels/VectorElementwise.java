@@ -1,0 +1,107 @@
+package org.quadralib.core.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.quadralib.core.kernels.Elementwise.BinaryOp;
+
+/**
+ * Binary element-wise runs on the JDK Vector API: contiguous ({@code a[i] op b[i]}) and with one scalar operand
+ * ({@code a[i] op v}, {@code v op b[i]}). Each lane computes the same IEEE operation as the plain loop, so the
+ * results are identical. Every op has its own loop: a lane-wise operator passed as a value is not compiled to
+ * vector instructions.
+ *
+ * <p>Only loaded when the {@code jdk.incubator.vector} module is in the boot layer ({@link Elementwise} checks).
+ */
+final class VectorElementwise {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private VectorElementwise() {
+    }
+
+    /** {@code out[oo+i] = a[ao+i*as] op b[bo+i*bs]} with strides {@code (1, 1)}, {@code (1, 0)} or {@code (0, 1)}. */
+    static void binary(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int v = S.loopBound(n);
+        if (as == 1 && bs == 1) {
+            switch (op) {
+                case ADD -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).add(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+                case SUB -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).sub(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).mul(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+                case DIV -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).div(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+            }
+        } else if (as == 1) {
+            FloatVector s = FloatVector.broadcast(S, b[bo]);
+            switch (op) {
+                case ADD -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).add(s).intoArray(out, oo + i);
+                    }
+                }
+                case SUB -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).sub(s).intoArray(out, oo + i);
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).mul(s).intoArray(out, oo + i);
+                    }
+                }
+                case DIV -> {
+                    for (int i = 0; i < v; i += L) {
+                        load(a, ao + i).div(s).intoArray(out, oo + i);
+                    }
+                }
+            }
+        } else {
+            FloatVector s = FloatVector.broadcast(S, a[ao]);
+            switch (op) {
+                case ADD -> {
+                    for (int i = 0; i < v; i += L) {
+                        s.add(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+                case SUB -> {
+                    for (int i = 0; i < v; i += L) {
+                        s.sub(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+                case MUL -> {
+                    for (int i = 0; i < v; i += L) {
+                        s.mul(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+                case DIV -> {
+                    for (int i = 0; i < v; i += L) {
+                        s.div(load(b, bo + i)).intoArray(out, oo + i);
+                    }
+                }
+            }
+        }
+        if (v < n) {
+            Elementwise.binaryScalar(op, a, ao + v * as, as, b, bo + v * bs, bs, out, oo + v, n - v);
+        }
+    }
+
+    private static FloatVector load(float[] x, int at) {
+        return FloatVector.fromArray(S, x, at);
+    }
+}

@@ -1,0 +1,64 @@
+package org.quadralib.core.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.quadralib.core.kernels.Elementwise.BinaryOp;
+
+/** The Vector API binary runs equal the plain loops for every op, layout, length and offset (NaN compared as NaN). */
+class VectorElementwiseTest {
+
+    private static final float[] SPECIAL = {0f, -0f, 1f, -1f, Float.NaN, Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, 3e-39f};
+
+    private static float[] values(int n, Random rng) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i % 4 == 0 ? SPECIAL[rng.nextInt(SPECIAL.length)] : (float) rng.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void vectorRunsEqualThePlainLoops() {
+        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        Random rng = new Random(11);
+        int[][] strides = {{1, 1}, {1, 0}, {0, 1}};
+        for (BinaryOp op : BinaryOp.values()) {
+            for (int[] st : strides) {
+                for (int n = 0; n <= 70; n++) {
+                    int ao = rng.nextInt(4);
+                    int bo = rng.nextInt(4);
+                    float[] a = values(ao + n + 1, rng);
+                    float[] b = values(bo + n + 1, rng);
+                    float[] vec = new float[n + 2];
+                    float[] ref = new float[n + 2];
+                    VectorElementwise.binary(op, a, ao, st[0], b, bo, st[1], vec, 2, n);
+                    Elementwise.binaryScalar(op, a, ao, st[0], b, bo, st[1], ref, 2, n);
+                    for (int i = 0; i < n + 2; i++) {
+                        assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(vec[i]),
+                                op + " strides " + st[0] + "," + st[1] + " n=" + n + " i=" + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void binaryRangeTakesEitherPathWithTheSameResult() {
+        // In place (out is a), as the optimizers and gradient accumulation use it.
+        float[] a = {1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f};
+        float[] b = {0.5f, 0.25f, 2f, 4f, 8f, 16f, 32f, 64f, 128f, 256f, 512f};
+        float[] expected = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            expected[i] = a[i] * b[i];
+        }
+        Elementwise.binaryRange(BinaryOp.MUL, a, 0, 1, b, 0, 1, a, 0, a.length);
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(expected[i], a[i], "in-place product at " + i);
+        }
+    }
+}
