@@ -78,7 +78,7 @@ def main():
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=10)
-    ap.add_argument("--warmup-seconds", type=float, default=3.0,
+    ap.add_argument("--warmup-seconds", type=float, default=10.0,
                     help="both sides also warm up for at least this long (the JVM compiles its kernels meanwhile)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lr", type=float, default=0.001)

@@ -26,8 +26,9 @@ import org.quadralib.layers.Module;
  *
  * <p>One training step is forward, cross-entropy, backward and an SGD update with momentum 0.9, run inside a
  * {@link MemoryScope} over a pool reused across steps, as the trainer runs it. After a warm-up of at least
- * {@code --warmup} steps and {@code --warmup-seconds} seconds (the JIT compiles the kernels in the first seconds:
- * with ten warm-up steps W1's timed steps ran twice as slow as in steady state) it times
+ * {@code --warmup} steps and {@code --warmup-seconds} seconds (default 10: the JIT compiles for the first 8–10
+ * seconds, and while a compiler thread holds a core the worker shares the caller's, so W1's steps ran 1.5–2× slower
+ * after 3 seconds than after 10) it times
  * {@code --steps} steps and reports their median (and the CPU time per step summed over all threads, steadier than
  * wall time on a loaded machine); then it times as many inference batches (evaluation mode, no gradient
  * recording). Memory over the timed steps: the tracker's peak in total and by category, the peak of bytes
@@ -65,7 +66,7 @@ public final class StepBenchmark {
             StepWorkload.Variant variant = StepWorkload.Variant.FIRST_ORDER;
             int steps = 30;
             int warmup = 10;
-            double warmupSeconds = 3;
+            double warmupSeconds = 10;
             int threads = 2;
             float lr = 0.001f;
             long seed = 0;

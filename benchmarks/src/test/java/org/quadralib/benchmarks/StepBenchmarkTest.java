@@ -35,7 +35,7 @@ class StepBenchmarkTest {
         assertEquals(30, o.steps());
         assertEquals(2, o.threads());
         assertEquals(0.001f, o.lr());
-        assertEquals(3.0, o.warmupSeconds());
+        assertEquals(10.0, o.warmupSeconds());
         IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
                 () -> StepBenchmark.Options.parse(new String[] {"--workload", "W1", "--steps", "19"}));
         assertTrue(few.getMessage().contains("--steps") && few.getMessage().contains("19"), few.getMessage());
