@@ -144,7 +144,7 @@ def main():
     p.add_argument("--variant", default="first-order", choices=["first-order", "quadratic"])
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--warmup-seconds", type=float, default=3.0,
+    p.add_argument("--warmup-seconds", type=float, default=10.0,
                    help="warm up for at least this long too (the Java side needs it for its JIT; same rule on both sides)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--lr", type=float, default=0.001)
