@@ -81,7 +81,7 @@ def main():
     ap.add_argument("--warmup-seconds", type=float, default=10.0,
                     help="both sides also warm up for at least this long (the JVM compiles its kernels meanwhile)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--rounds", type=int, default=1, help="interleaved repetitions; figures are medians over rounds")
     ap.add_argument("--jar", default=os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar"))
     ap.add_argument("--classpath", help="Java class path to use instead of --jar (e.g. a development build)")

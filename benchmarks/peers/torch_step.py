@@ -147,7 +147,7 @@ def main():
     p.add_argument("--warmup-seconds", type=float, default=10.0,
                    help="warm up for at least this long too (the Java side needs it for its JIT; same rule on both sides)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--lr", type=float, default=0.001)
+    p.add_argument("--lr", type=float, default=1e-4)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)

@@ -38,7 +38,7 @@ import org.quadralib.layers.Module;
  *
  * <pre>
  * java --add-modules=jdk.incubator.vector -cp benchmarks/target/benchmarks.jar org.quadralib.benchmarks.StepBenchmark \
- *     --workload W3 --variant quadratic-hybrid --steps 30 --warmup 10 --threads 2 --lr 0.001
+ *     --workload W3 --variant quadratic-hybrid --steps 30 --warmup 10 --threads 2 --lr 0.0001
  * </pre>
  *
  * <p>Prints one JSON line, with the fields of {@code torch_step.py} (times in milliseconds) plus the memory figures.
@@ -68,7 +68,7 @@ public final class StepBenchmark {
             int warmup = 10;
             double warmupSeconds = 10;
             int threads = 2;
-            float lr = 0.001f;
+            float lr = 1e-4f;
             long seed = 0;
             for (int i = 0; i < args.length; i++) {
                 String name = args[i];

@@ -34,7 +34,7 @@ class StepBenchmarkTest {
         assertEquals(StepWorkload.Variant.QUADRATIC_HYBRID, o.variant());
         assertEquals(30, o.steps());
         assertEquals(2, o.threads());
-        assertEquals(0.001f, o.lr());
+        assertEquals(1e-4f, o.lr());
         assertEquals(10.0, o.warmupSeconds());
         IllegalArgumentException few = assertThrows(IllegalArgumentException.class,
                 () -> StepBenchmark.Options.parse(new String[] {"--workload", "W1", "--steps", "19"}));
