@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -145,43 +144,31 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
         boolean sample = false;
         boolean full = false;
         ConvertOptions convert = ConvertOptions.DEFAULT;
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < args.size(); i++) {
-            String option = args.get(i);
-            if (!seen.add(option)) {
-                throw new UsageException("option " + option + " given twice");
-            }
+        OptionReader in = new OptionReader("explore", args, Set.of("--sample", "--full", "--skip-first", "--skip-last"),
+                Set.of("--model", "--types", "--epochs", "--batch-size", "--lr", "--clip", "--threads", "--data", "--out",
+                        "--seed", "--train-size", "--test-size", "--convert"));
+        while (in.hasNext()) {
+            String option = in.next();
             switch (option) {
                 case "--sample" -> sample = true;
                 case "--full" -> full = true;
                 case "--skip-first" -> convert = new ConvertOptions(convert.scope(), true, convert.skipLast());
                 case "--skip-last" -> convert = new ConvertOptions(convert.scope(), convert.skipFirst(), true);
-                case "--model", "--types", "--epochs", "--batch-size", "--lr", "--clip", "--threads", "--data", "--out",
-                     "--seed", "--train-size", "--test-size", "--convert" -> {
-                    if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
-                        throw new UsageException("option " + option + " needs a value");
-                    }
-                    String value = args.get(++i);
-                    switch (option) {
-                        case "--model" -> model = value;
-                        case "--types" -> types = value;
-                        case "--epochs" -> epochs = positiveInt(option, value);
-                        case "--batch-size" -> batchSize = positiveInt(option, value);
-                        case "--lr" -> lr = positiveFloat(option, value);
-                        case "--clip" -> clip = nonNegative(option, value);
-                        case "--threads" -> threads = positiveInt(option, value);
-                        case "--data" -> data = path(option, value);
-                        case "--out" -> out = path(option, value);
-                        case "--seed" -> seed = parseLong(option, value);
-                        case "--train-size" -> trainSize = positiveInt(option, value);
-                        case "--test-size" -> testSize = positiveInt(option, value);
-                        case "--convert" -> convert = new ConvertOptions(ConvertOptions.parseScope(value),
-                                convert.skipFirst(), convert.skipLast());
-                        default -> throw new IllegalStateException(option);
-                    }
-                }
-                default -> throw new UsageException((option.startsWith("-") ? "unknown option " : "unexpected argument ")
-                        + "'" + option + "' (explore --help lists the options)");
+                case "--model" -> model = in.value();
+                case "--types" -> types = in.value();
+                case "--epochs" -> epochs = positiveInt(option, in.value());
+                case "--batch-size" -> batchSize = positiveInt(option, in.value());
+                case "--lr" -> lr = positiveFloat(option, in.value());
+                case "--clip" -> clip = nonNegative(option, in.value());
+                case "--threads" -> threads = positiveInt(option, in.value());
+                case "--data" -> data = path(option, in.value());
+                case "--out" -> out = path(option, in.value());
+                case "--seed" -> seed = parseLong(option, in.value());
+                case "--train-size" -> trainSize = positiveInt(option, in.value());
+                case "--test-size" -> testSize = positiveInt(option, in.value());
+                case "--convert" -> convert = new ConvertOptions(ConvertOptions.parseScope(in.value()),
+                        convert.skipFirst(), convert.skipLast());
+                default -> throw new IllegalStateException(option);
             }
         }
         if ((sample ? 1 : 0) + (full ? 1 : 0) + (data != null ? 1 : 0) > 1) {

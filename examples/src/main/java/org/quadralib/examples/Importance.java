@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -141,41 +140,29 @@ final class Importance implements Command {
         boolean full = false;
         int testSize = 0;
         int threads = Runtime.getRuntime().availableProcessors();
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < args.size(); i++) {
-            String option = args.get(i);
-            if (!seen.add(option)) {
-                throw new UsageException("option " + option + " given twice");
-            }
+        OptionReader in = new OptionReader("importance", args, Set.of("--sample", "--full", "--skip-first", "--skip-last"),
+                Set.of("--checkpoint", "--model", "--type", "--convert", "--data", "--test-size", "--threads"));
+        while (in.hasNext()) {
+            String option = in.next();
             switch (option) {
                 case "--sample" -> sample = true;
                 case "--full" -> full = true;
                 case "--skip-first" -> skipFirst = true;
                 case "--skip-last" -> skipLast = true;
-                case "--checkpoint", "--model", "--type", "--convert", "--data", "--test-size", "--threads" -> {
-                    if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
-                        throw new UsageException("option " + option + " needs a value");
+                case "--checkpoint" -> checkpoint = ExploreOptions.path(option, in.value());
+                case "--model" -> model = in.value();
+                case "--type" -> {
+                    ExploreOptions.Variant v = ExploreOptions.Variant.parse(in.value());
+                    if (v.type() == null) {
+                        throw new UsageException("--type needs a quadratic neuron type: a first-order model has no quadratic layer");
                     }
-                    String value = args.get(++i);
-                    switch (option) {
-                        case "--checkpoint" -> checkpoint = ExploreOptions.path(option, value);
-                        case "--model" -> model = value;
-                        case "--type" -> {
-                            ExploreOptions.Variant v = ExploreOptions.Variant.parse(value);
-                            if (v.type() == null) {
-                                throw new UsageException("--type needs a quadratic neuron type: a first-order model has no quadratic layer");
-                            }
-                            type = v.type();
-                        }
-                        case "--convert" -> scope = ConvertOptions.parseScope(value);
-                        case "--data" -> data = ExploreOptions.path(option, value);
-                        case "--test-size" -> testSize = ExploreOptions.positiveInt(option, value);
-                        case "--threads" -> threads = ExploreOptions.positiveInt(option, value);
-                        default -> throw new IllegalStateException(option);
-                    }
+                    type = v.type();
                 }
-                default -> throw new UsageException((option.startsWith("-") ? "unknown option " : "unexpected argument ")
-                        + "'" + option + "' (importance --help lists the options)");
+                case "--convert" -> scope = ConvertOptions.parseScope(in.value());
+                case "--data" -> data = ExploreOptions.path(option, in.value());
+                case "--test-size" -> testSize = ExploreOptions.positiveInt(option, in.value());
+                case "--threads" -> threads = ExploreOptions.positiveInt(option, in.value());
+                default -> throw new IllegalStateException(option);
             }
         }
         if (checkpoint == null) {
