@@ -101,6 +101,26 @@ final class VectorElementwise {
         }
     }
 
+    /**
+     * {@code dst[to+i] = src[from+i]} for {@code i < n}, for non-overlapping runs: whole vectors, then one vector
+     * ending at the run's end (it rewrites a few elements with the same values), or plain stores below one vector.
+     */
+    static void copy(float[] src, int from, float[] dst, int to, int n) {
+        if (n < L) {
+            for (int i = 0; i < n; i++) {
+                dst[to + i] = src[from + i];
+            }
+            return;
+        }
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            load(src, from + i).intoArray(dst, to + i);
+        }
+        if (i < n) {
+            load(src, from + n - L).intoArray(dst, to + n - L);
+        }
+    }
+
     private static FloatVector load(float[] x, int at) {
         return FloatVector.fromArray(S, x, at);
     }
