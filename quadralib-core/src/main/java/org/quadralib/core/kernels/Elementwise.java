@@ -40,7 +40,7 @@ public final class Elementwise {
 
     /** {@link #binaryRange} in plain Java; also the Vector API path's tail. */
     static void binaryScalar(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        // Contiguous and scalar-broadcast runs get loops C2 vectorises; a stride in the index expression stops it.
+        // Contiguous and scalar-broadcast runs get their own loops, without a stride multiplication in the index.
         if (as == 1 && bs == 1) {
             switch (op) {
                 case ADD -> {
