@@ -227,7 +227,8 @@ public final class StepBenchmark {
         for (int i = 0; i < o.warmup() || System.nanoTime() - warmStart < o.warmupSeconds() * 1e9; i++) {
             loss = trainStep(model, optimizer, pool, x, labels).loss();
         }
-        settle();
+        // Let the collector reclaim the warm-up's garbage, so dead buffers do not count in the steady-state peak.
+        MemoryTracker.settle();
         MemoryTracker.resetPeaks();
         SavedTensors.resetPeak();
         long heapBefore = heapAllocated();
@@ -312,19 +313,6 @@ public final class StepBenchmark {
             out[i] = bytes.get(i) / ACCOUNTING_STEPS;
         }
         return out;
-    }
-
-    /**
-     * Lets the collector reclaim the warm-up's garbage before the peaks are reset, so that buffers allocated outside
-     * any scope and already dead do not count in the steady-state peak.
-     */
-    private static void settle() {
-        System.gc();
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Bytes allocated on the heap so far by every live thread (the caller and the kernel workers). */

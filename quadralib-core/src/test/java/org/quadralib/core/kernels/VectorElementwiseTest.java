@@ -8,19 +8,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.quadralib.core.kernels.Elementwise.BinaryOp;
 
-/** The Vector API binary runs equal the plain loops for every op, layout, length and offset (NaN compared as NaN). */
+/** The Vector API binary runs and copies equal the plain loops for every op, layout, length and offset (NaN as NaN). */
 class VectorElementwiseTest {
-
-    private static final float[] SPECIAL = {0f, -0f, 1f, -1f, Float.NaN, Float.POSITIVE_INFINITY,
-        Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, 3e-39f};
-
-    private static float[] values(int n, Random rng) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = i % 4 == 0 ? SPECIAL[rng.nextInt(SPECIAL.length)] : (float) rng.nextGaussian();
-        }
-        return v;
-    }
 
     @Test
     void vectorRunsEqualThePlainLoops() {
@@ -32,8 +21,8 @@ class VectorElementwiseTest {
                 for (int n = 0; n <= 70; n++) {
                     int ao = rng.nextInt(4);
                     int bo = rng.nextInt(4);
-                    float[] a = values(ao + n + 1, rng);
-                    float[] b = values(bo + n + 1, rng);
+                    float[] a = VectorUnaryTest.values(ao + n + 1, rng);
+                    float[] b = VectorUnaryTest.values(bo + n + 1, rng);
                     float[] vec = new float[n + 2];
                     float[] ref = new float[n + 2];
                     VectorElementwise.binary(op, a, ao, st[0], b, bo, st[1], vec, 2, n);
@@ -54,7 +43,7 @@ class VectorElementwiseTest {
         for (int n = 0; n <= 40; n++) {
             int from = rng.nextInt(5);
             int to = rng.nextInt(5);
-            float[] src = values(from + n, rng);
+            float[] src = VectorUnaryTest.values(from + n, rng);
             float[] dst = new float[to + n + 3];
             java.util.Arrays.fill(dst, -7f);
             VectorElementwise.copy(src, from, dst, to, n);

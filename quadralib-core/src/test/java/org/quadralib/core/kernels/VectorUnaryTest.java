@@ -17,7 +17,8 @@ class VectorUnaryTest {
         Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL,
         Float.MAX_VALUE, -Float.MAX_VALUE, 1e-40f, -1e-40f, 0x1p-127f};
 
-    private static float[] values(int n, Random rng) {
+    /** Gaussian values with a special value (NaN of either sign, ±0, ±∞, subnormals, extremes) every third place. */
+    static float[] values(int n, Random rng) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = i % 3 == 0 ? SPECIAL[rng.nextInt(SPECIAL.length)] : (float) rng.nextGaussian();
