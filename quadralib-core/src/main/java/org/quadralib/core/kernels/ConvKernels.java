@@ -28,6 +28,7 @@ import org.quadralib.core.memory.Workspace;
  */
 public final class ConvKernels {
 
+    private static final String KEY_PACKED_WEIGHT = "conv.packedWeight";
     private static final String KEY_COL = "conv.col";
     private static final String KEY_PARTIAL = "conv.dw.partial";
 
@@ -193,16 +194,31 @@ public final class ConvKernels {
             Depthwise.forward(g, x, weight, bias, out);
             return;
         }
+        Gemm.PackedA packed = packWeight(g, false, weight);
         batch(g, (b0, b1) -> {
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {
-                forwardImage(g, b, x, weight, bias, out, col);
+                forwardImage(g, b, x, weight, packed, bias, out, col);
             }
         });
     }
 
-    private static void forwardImage(Geometry g, int b, float[] x, float[] weight, float[] bias, float[] out,
-                                     float[] col) {
+    /**
+     * The weights as every image's GEMM reads them, packed once on the calling thread for the whole batch: W for the
+     * forward pass, Wᵀ for the input gradient. Null for a grouped convolution, whose groups pack their own.
+     */
+    private static Gemm.PackedA packWeight(Geometry g, boolean transposed, float[] weight) {
+        if (g.groups() != 1) {
+            return null;
+        }
+        int rows = transposed ? g.patch() : g.cout();
+        int depth = transposed ? g.cout() : g.patch();
+        return Gemm.packA(transposed, rows, depth, weight, 0, g.patch(),
+                Workspace.get(KEY_PACKED_WEIGHT, Gemm.packedSizeA(rows, depth)));
+    }
+
+    private static void forwardImage(Geometry g, int b, float[] x, float[] weight, Gemm.PackedA packed, float[] bias,
+                                     float[] out, float[] col) {
         int plane = g.outH() * g.outW();
         int cinG = g.cinPerGroup();
         int coutG = g.coutPerGroup();
@@ -211,12 +227,17 @@ public final class ConvKernels {
         for (int grp = 0; grp < g.groups(); grp++) {
             int xOff = b * inImage + grp * cinG * g.h() * g.w();
             int outOff = (b * g.cout() + grp * coutG) * plane;
-            if (col == null) {
-                Gemm.sgemm(false, false, coutG, plane, k, 1f, weight, grp * coutG * k, k, x, xOff, plane,
-                        0f, out, outOff, plane);
-            } else {
+            float[] src = x;
+            int srcOff = xOff;
+            if (col != null) {
                 Im2Col.unfold(x, xOff, cinG, g, col);
-                Gemm.sgemm(false, false, coutG, plane, k, 1f, weight, grp * coutG * k, k, col, 0, plane,
+                src = col;
+                srcOff = 0;
+            }
+            if (packed != null) {
+                Gemm.sgemm(packed, false, plane, 1f, src, srcOff, plane, 0f, out, outOff, plane);
+            } else {
+                Gemm.sgemm(false, false, coutG, plane, k, 1f, weight, grp * coutG * k, k, src, srcOff, plane,
                         0f, out, outOff, plane);
             }
         }
@@ -247,10 +268,11 @@ public final class ConvKernels {
             Depthwise.backwardInput(g, gradOut, weight, gradX);
             return;
         }
+        Gemm.PackedA packed = packWeight(g, true, weight);
         batch(g, (b0, b1) -> {
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {
-                backwardInputImage(g, b, gradOut, weight, gradX, col);
+                backwardInputImage(g, b, gradOut, weight, packed, gradX, col);
             }
         });
     }
@@ -262,8 +284,8 @@ public final class ConvKernels {
         backwardInput(new Geometry(n, c, h, w, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups), gradOut, weight, gradX);
     }
 
-    private static void backwardInputImage(Geometry g, int b, float[] gradOut, float[] weight, float[] gradX,
-                                           float[] col) {
+    private static void backwardInputImage(Geometry g, int b, float[] gradOut, float[] weight, Gemm.PackedA packed,
+                                           float[] gradX, float[] col) {
         int plane = g.outH() * g.outW();
         int cinG = g.cinPerGroup();
         int coutG = g.coutPerGroup();
@@ -277,12 +299,15 @@ public final class ConvKernels {
             int xOff = b * inImage + grp * cinG * inPlane;
             int goOff = (b * g.cout() + grp * coutG) * plane;
             // d(cols) = W_gᵀ · dY_g: [k, coutG] x [coutG, plane]
-            if (col == null) {
-                Gemm.sgemm(true, false, k, plane, coutG, 1f, weight, grp * coutG * k, k, gradOut, goOff, plane,
-                        0f, gradX, xOff, plane);
+            float[] dst = col == null ? gradX : col;
+            int dstOff = col == null ? xOff : 0;
+            if (packed != null) {
+                Gemm.sgemm(packed, false, plane, 1f, gradOut, goOff, plane, 0f, dst, dstOff, plane);
             } else {
                 Gemm.sgemm(true, false, k, plane, coutG, 1f, weight, grp * coutG * k, k, gradOut, goOff, plane,
-                        0f, col, 0, plane);
+                        0f, dst, dstOff, plane);
+            }
+            if (col != null) {
                 Im2Col.fold(col, cinG, g, gradX, xOff);
             }
         }

@@ -23,6 +23,16 @@ abstract class PackedGemm {
     private static final String KEY_A = "gemm.packA";
     private static final String KEY_B = "gemm.packB";
     private static final String KEY_TILE = "gemm.tile";
+    private static final String KEY_SHARED_B = "gemm.sharedB";
+
+    /** The largest B (in packed floats, 16 MiB) that a parallel product packs once for all threads. */
+    private static final long SHARED_B_MAX_FLOATS = 1L << 22;
+
+    /**
+     * K steps of a transposed B sliver packed at a time: the sliver's lines for these steps (4 KiB at 16 floats a
+     * step) stay in L1 while its columns are written one after the other.
+     */
+    private static final int TRANS_PACK_STEPS = 64;
 
     /**
      * Below this many flops a thread hand-off costs more than it saves: one fork-join of the pool takes
@@ -82,6 +92,17 @@ abstract class PackedGemm {
     final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                     float beta, float[] c, int cOff, int ldc) {
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * As {@link #gemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[],
+     * int, int)}, with op(A) already packed by {@link #packAllA} into {@code preA} when it is not null (the stored A
+     * is then read only by the unpacked paths).
+     */
+    final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                    float[] a, int aOff, int lda, float[] preA, float[] b, int bOff, int ldb,
+                    float beta, float[] c, int cOff, int ldc) {
         if (!transA && transB && (long) m * n <= DOT_MAX_OUTPUTS) {
             dots(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
@@ -98,54 +119,129 @@ abstract class PackedGemm {
             return;
         }
         int mSlivers = (m + mr - 1) / mr;
+        int nSlivers = (n + nr - 1) / nr;
         if (threads == 1 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
-            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, mSlivers, 0, n);
+            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, preA, b, bOff, ldb, null,
+                    beta, c, cOff, ldc, 0, mSlivers, 0, n);
         } else if (mSlivers >= 2 * threads) {
-            // Each thread owns a block of rows: it packs its own rows of A and its own copy of each B panel, so
-            // one fork-join covers the whole product (a fork-join costs as much as packing a 256×256 panel).
+            // Each thread owns a block of rows. B is packed once, each thread packing a share of its slivers, and
+            // read by all: when every thread packed all of B for its own rows, a 128-row product (a linear layer
+            // on a batch of 128) spent a third of its time packing B twice over.
+            long sizeB = packedSizeB(n, k);
+            float[] preB = sizeB <= SHARED_B_MAX_FLOATS ? Workspace.get(KEY_SHARED_B, (int) sizeB) : null;
+            if (preB != null) {
+                Parallel.forChunks(nSlivers, threads, (s0, s1) -> packAllB(transB, b, bOff, ldb, n, k, preB, s0, s1));
+            }
             Parallel.forChunks(mSlivers, threads, (r0, r1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, r0, r1, 0, n));
+                    a, aOff, lda, preA, b, bOff, ldb, preB, beta, c, cOff, ldc, r0, r1, 0, n));
         } else {
             // Few rows: each thread owns a block of columns and packs the (small) A itself.
-            int nSlivers = (n + nr - 1) / nr;
             Parallel.forChunks(nSlivers, threads, (s0, s1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 0, mSlivers, s0 * nr, Math.min(n, s1 * nr)));
+                    a, aOff, lda, preA, b, bOff, ldb, null, beta, c, cOff, ldc, 0, mSlivers, s0 * nr,
+                    Math.min(n, s1 * nr)));
         }
     }
 
-    /** A slivers {@code [r0, r1)} (rows {@code r0·mr} to {@code min(r1·mr, m)}) times columns {@code [j0, j1)}. */
-    private void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                         float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0, int j1) {
-        // Equal K blocks: K = 600 runs as 2 × 300, not 512 + a short, inefficient 88.
+    /** The K block length: equal blocks, so K = 600 runs as 2 × 300, not 512 + a short, inefficient 88. */
+    private int kcEven(int k) {
         int kBlocks = (k + kcBlock - 1) / kcBlock;
-        int kcEven = (k + kBlocks - 1) / kBlocks;
-        int mcSlivers = Math.min(r1 - r0, MC_SLIVERS);
-        float[] ap = Workspace.get(KEY_A, mcSlivers * aStep * kcEven);
-        float[] bp = Workspace.get(KEY_B, Math.min(ncBlock / nr, (j1 - j0 + nr - 1) / nr) * sliverStrideB(kcEven));
+        return (k + kBlocks - 1) / kBlocks;
+    }
+
+    /** Floats {@link #packAllA} writes for an {@code m × k} op(A): every sliver of every K block. */
+    final long packedSizeA(int m, int k) {
+        return (long) ((m + mr - 1) / mr) * aStep * k;
+    }
+
+    /**
+     * Packs all of op(A) ({@code m × k}) into {@code dst} from index 0: K block by K block, the block starting at
+     * step {@code pc} from {@code mSlivers·aStep·pc}, each holding every sliver as {@link #packA} packs it.
+     */
+    final void packAllA(boolean transA, float[] a, int aOff, int lda, int m, int k, float[] dst) {
+        int mSlivers = (m + mr - 1) / mr;
+        int kcEven = kcEven(k);
         for (int pc = 0; pc < k; pc += kcEven) {
+            packA(transA, a, aOff, lda, pc, Math.min(kcEven, k - pc), m, dst, mSlivers * aStep * pc, 0, mSlivers);
+        }
+    }
+
+    /** Floats {@link #packAllB} needs for a {@code k × n} op(B): every sliver of every K block. */
+    private long packedSizeB(int n, int k) {
+        int kBlocks = (k + kcBlock - 1) / kcBlock;
+        return (long) ((n + nr - 1) / nr) * ((long) nr * k + 16L * kBlocks);
+    }
+
+    /** Start of the K block at step {@code pc} (the {@code index}-th block) in a whole packed B of {@code slivers}. */
+    private static int blockOffsetB(int slivers, int nr, int pc, int index) {
+        return slivers * (nr * pc + 16 * index);
+    }
+
+    /**
+     * Packs slivers {@code [s0, s1)} of op(B) ({@code k × n}) for every K block into {@code dst}: the block at step
+     * {@code pc} starts at {@link #blockOffsetB}, its slivers {@link #sliverStrideB} apart, as {@link #packB} packs
+     * a panel.
+     */
+    private void packAllB(boolean transB, float[] b, int bOff, int ldb, int n, int k, float[] dst, int s0, int s1) {
+        int slivers = (n + nr - 1) / nr;
+        int kcEven = kcEven(k);
+        int j0 = s0 * nr;
+        int j1 = Math.min(n, s1 * nr);
+        for (int pc = 0, index = 0; pc < k; pc += kcEven, index++) {
+            int kc = Math.min(kcEven, k - pc);
+            packB(transB, b, bOff, ldb, pc, kc, j0, j1 - j0, dst,
+                    blockOffsetB(slivers, nr, pc, index) + s0 * sliverStrideB(kc), s1 - s0);
+        }
+    }
+
+    /**
+     * A slivers {@code [r0, r1)} (rows {@code r0·mr} to {@code min(r1·mr, m)}) times columns {@code [j0, j1)}.
+     * {@code preA} (from {@link #packAllA}) and {@code preB} (from {@link #packAllB}, every sliver) are read instead
+     * of packing when not null.
+     */
+    private void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         float[] a, int aOff, int lda, float[] preA, float[] b, int bOff, int ldb, float[] preB,
+                         float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0, int j1) {
+        int kcEven = kcEven(k);
+        int mSlivers = (m + mr - 1) / mr;
+        int nSlivers = (n + nr - 1) / nr;
+        int mcSlivers = Math.min(r1 - r0, MC_SLIVERS);
+        float[] ap = preA != null ? preA : Workspace.get(KEY_A, mcSlivers * aStep * kcEven);
+        float[] bp = preB != null ? preB
+                : Workspace.get(KEY_B, Math.min(ncBlock / nr, (j1 - j0 + nr - 1) / nr) * sliverStrideB(kcEven));
+        for (int pc = 0, index = 0; pc < k; pc += kcEven, index++) {
             int kc = Math.min(kcEven, k - pc);
             boolean loadC = pc > 0 || beta != 0f;
             float betaK = pc == 0 ? beta : 1f;
             for (int ic = r0; ic < r1; ic += mcSlivers) {
                 int ie = Math.min(r1, ic + mcSlivers);
-                packA(transA, a, aOff, lda, pc, kc, m, ap, ic, ie);
+                int apBase = 0;
+                if (preA != null) {
+                    apBase = mSlivers * aStep * pc + ic * aStep * kc;
+                } else {
+                    packA(transA, a, aOff, lda, pc, kc, m, ap, 0, ic, ie);
+                }
                 for (int jc = j0; jc < j1; jc += ncBlock) {
                     int nc = Math.min(ncBlock, j1 - jc);
                     int slivers = (nc + nr - 1) / nr;
-                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, slivers);
-                    macro(kc, ap, ic, ie, m, bp, jc, nc, slivers, alpha, betaK, loadC, c, cOff, ldc);
+                    int bpBase = 0;
+                    if (preB != null) {
+                        bpBase = blockOffsetB(nSlivers, nr, pc, index) + jc / nr * sliverStrideB(kc);
+                    } else {
+                        packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, slivers);
+                    }
+                    macro(kc, ap, apBase, ic, ie, m, bp, bpBase, jc, nc, slivers, alpha, betaK, loadC, c, cOff, ldc);
                 }
             }
         }
     }
 
     /**
-     * Packed A slivers {@code [r0, r1)} against the packed panel of {@code slivers} B slivers at column
-     * {@code jc}: each A sliver stays in L1 while the micro-kernel sweeps the panel.
+     * Packed A slivers {@code [r0, r1)} (from {@code apBase} in {@code ap}) against the packed panel of
+     * {@code slivers} B slivers at column {@code jc} (from {@code bpBase} in {@code bp}): each A sliver stays in L1
+     * while the micro-kernel sweeps the panel.
      */
-    private void macro(int kc, float[] ap, int r0, int r1, int m, float[] bp, int jc, int nc, int slivers,
-                       float alpha, float beta, boolean loadC, float[] c, int cOff, int ldc) {
+    private void macro(int kc, float[] ap, int apBase, int r0, int r1, int m, float[] bp, int bpBase, int jc, int nc,
+                       int slivers, float alpha, float beta, boolean loadC, float[] c, int cOff, int ldc) {
         float[] tile = Workspace.get(KEY_TILE, mr * nr);
         int sliverB = sliverStrideB(kc);
         int sliverA = aStep * kc;
@@ -154,11 +250,11 @@ abstract class PackedGemm {
         for (int r = r0; r < r1; r++) {
             int i = r * mr;
             int h = Math.min(mr, m - i);
-            int ai = (r - r0) * sliverA;
+            int ai = apBase + (r - r0) * sliverA;
             for (int s = 0; s < slivers; s++) {
                 int j = jc + s * nr;
                 int w = Math.min(nr, jc + nc - j);
-                int bi = s * sliverB;
+                int bi = bpBase + s * sliverB;
                 int ci = cOff + i * ldc + j;
                 if (direct && h == mr && w == nr) {
                     kernel(kc, ap, ai, bp, bi, c, ci, ldc, loadC);
@@ -192,16 +288,16 @@ abstract class PackedGemm {
     }
 
     /**
-     * Packs A slivers {@code [r0, r1)} of columns {@code [pc, pc+kc)} of op(A) into {@code ap} from index 0:
+     * Packs A slivers {@code [r0, r1)} of columns {@code [pc, pc+kc)} of op(A) into {@code ap} from {@code base}:
      * sliver {@code r} holds rows {@code r·mr …} stored column by column, {@code aStep} floats per K step, rows
      * past {@code m} and the padding up to {@code aStep} zero-filled.
      */
     private void packA(boolean transA, float[] a, int aOff, int lda, int pc, int kc, int m,
-                       float[] ap, int r0, int r1) {
+                       float[] ap, int base, int r0, int r1) {
         for (int r = r0; r < r1; r++) {
             int i0 = r * mr;
             int h = Math.min(mr, m - i0);
-            int dst = (r - r0) * aStep * kc;
+            int dst = base + (r - r0) * aStep * kc;
             if (transA) {
                 for (int p = 0; p < kc; p++) {
                     int src = aOff + (pc + p) * lda + i0;
@@ -324,11 +420,12 @@ abstract class PackedGemm {
     }
 
     /**
-     * Packs the {@code slivers} slivers of rows {@code [pc, pc+kc)}, columns {@code [jc, jc+nc)} of op(B):
-     * sliver {@code s} holds {@code nr} consecutive floats per K step, columns past the edge zero-filled.
+     * Packs the {@code slivers} slivers of rows {@code [pc, pc+kc)}, columns {@code [jc, jc+nc)} of op(B) into
+     * {@code bp} from {@code base}: sliver {@code s} (from {@code base + s·}{@link #sliverStrideB}) holds {@code nr}
+     * consecutive floats per K step, columns past the edge zero-filled.
      */
     private void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
-                       float[] bp, int slivers) {
+                       float[] bp, int base, int slivers) {
         int stride = sliverStrideB(kc);
         int first = 0;
         if (!transB) {
@@ -337,7 +434,7 @@ abstract class PackedGemm {
             int full = nc / nr;
             for (int p = 0; p < kc; p++) {
                 int src = bOff + (pc + p) * ldb + jc;
-                int d = p * nr;
+                int d = base + p * nr;
                 for (int s = 0; s < full; s++) {
                     System.arraycopy(b, src + s * nr, bp, d + s * stride, nr);
                 }
@@ -347,17 +444,22 @@ abstract class PackedGemm {
         for (int s = first; s < slivers; s++) {
             int j0 = jc + s * nr;
             int w = Math.min(nr, jc + nc - j0);
-            int dst = s * stride;
+            int dst = base + s * stride;
             if (transB) {
-                for (int j = 0; j < w; j++) {
-                    int src = bOff + (j0 + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) {
-                        bp[dst + p * nr + j] = b[src + p];
+                // Column by column (reading stored rows contiguously), a few K steps at a time: over all kc steps
+                // (up to 512, 32 KiB of sliver) each column evicted the lines the one before it had written.
+                for (int p0 = 0; p0 < kc; p0 += TRANS_PACK_STEPS) {
+                    int p1 = Math.min(kc, p0 + TRANS_PACK_STEPS);
+                    for (int j = 0; j < w; j++) {
+                        int src = bOff + (j0 + j) * ldb + pc;
+                        for (int p = p0; p < p1; p++) {
+                            bp[dst + p * nr + j] = b[src + p];
+                        }
                     }
-                }
-                for (int j = w; j < nr; j++) {
-                    for (int p = 0; p < kc; p++) {
-                        bp[dst + p * nr + j] = 0f;
+                    for (int j = w; j < nr; j++) {
+                        for (int p = p0; p < p1; p++) {
+                            bp[dst + p * nr + j] = 0f;
+                        }
                     }
                 }
             } else {

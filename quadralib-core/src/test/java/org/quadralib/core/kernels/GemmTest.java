@@ -201,6 +201,72 @@ class GemmTest {
         assertThrows(NullPointerException.class, () -> Gemm.sgemm(false, false, 2, 2, 2, 1f, null, 0, 2, x, 0, 2, 0f, x, 0, 2));
     }
 
+    /**
+     * A packed A gives exactly what the stored A gives, on every path a product may take: packed (K blocks, row
+     * blocks, the shared B of a row split), few rows and dot products (which read the stored A), and one or two
+     * threads; and the packed buffer serves several products.
+     */
+    @Test
+    void packedAMatchesStoredABitForBit() {
+        int saved = Parallel.threads();
+        try {
+            int[][] sizes = {{1, 1, 1}, {6, 784, 25}, {7, 37, 200}, {37, 45, 29}, {65, 63, 257}, {200, 70, 1100},
+                {301, 283, 517}, {8, 2000, 300}, {1000, 20, 30}, {2, 2, 300}, {40, 60, 5}};
+            long seed = 500;
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] s : sizes) {
+                    for (int t = 0; t < 4; t++) {
+                        boolean ta = (t & 1) != 0;
+                        boolean tb = (t & 2) != 0;
+                        int m = s[0];
+                        int n = s[1];
+                        int k = s[2];
+                        Random r = new Random(seed++);
+                        Operand a = ta ? Operand.random(r, k, m, 3, 2) : Operand.random(r, m, k, 3, 2);
+                        float[] buffer = new float[Gemm.packedSizeA(m, k) + 5];
+                        Arrays.fill(buffer, Float.NaN);
+                        Gemm.PackedA packed = Gemm.packA(ta, m, k, a.data(), a.off(), a.ld(), buffer);
+                        assertEquals(m, packed.rows());
+                        assertEquals(k, packed.depth());
+                        for (int product = 0; product < 2; product++) {
+                            Operand b = tb ? Operand.random(r, n, k, 1, 3) : Operand.random(r, k, n, 1, 3);
+                            Operand c = Operand.random(r, m, n, 2, 1);
+                            float beta = product == 0 ? 0f : 0.5f;
+                            float[] expected = c.data().clone();
+                            Gemm.sgemm(ta, tb, m, n, k, 1.5f, a.data(), a.off(), a.ld(), b.data(), b.off(), b.ld(),
+                                    beta, expected, c.off(), c.ld());
+                            Gemm.sgemm(packed, tb, n, 1.5f, b.data(), b.off(), b.ld(), beta, c.data(), c.off(), c.ld());
+                            assertArrayEquals(expected, c.data(), "packed A, threads=" + threads + " ta=" + ta
+                                    + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    @Test
+    void packARejectsBadArguments() {
+        float[] a = new float[12];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.packA(false, 3, 4, a, 0, 4, new float[Gemm.packedSizeA(3, 4) - 1]));
+        assertTrue(e.getMessage().contains("packA") && e.getMessage().contains("3x4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Gemm.packedSizeA(-1, 4));
+        assertTrue(e.getMessage().contains("m=-1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.packA(false, 4, 4, a, 0, 4, new float[Gemm.packedSizeA(4, 4)]));
+        assertTrue(e.getMessage().contains("A (4x4"), e.getMessage());
+        Gemm.PackedA packed = Gemm.packA(false, 3, 4, a, 0, 4, new float[Gemm.packedSizeA(3, 4)]);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(packed, false, 2, 1f, new float[7], 0, 2, 0f, new float[6], 0, 2));
+        assertTrue(e.getMessage().contains("B (4x2"), e.getMessage());
+        assertThrows(NullPointerException.class,
+                () -> Gemm.sgemm(null, false, 2, 1f, new float[8], 0, 2, 0f, new float[6], 0, 2));
+    }
+
     @Test
     void kernelDescriptionNamesTheDefault() {
         assertEquals(Gemm.vectorApiAvailable(), Gemm.Kernel.VECTOR.available());
