@@ -273,6 +273,10 @@ final class QuadraticEngine {
      */
     private void combine(float[] s, float[] d, BranchState st, float[] y, int first, int count) {
         float[] ob = raw(layer.outputBias());
+        if (denseProducts()) {
+            combineDense(s, d, st, y, first, count, ob);
+            return;
+        }
         float[] br = raw(layer.branchBias(0));
         int bs = outG * len;
         int y0 = first * groups * outG * len;
@@ -359,6 +363,96 @@ final class QuadraticEngine {
                             y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + s[so + 2 * bs + l] + b;
                         }
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * Whether the layer is dense (one position per channel) with two product branches (T4, T2_4, QRES, PROPOSED) and
+     * unmasked: {@link #combine} and {@link #elementGradients} then loop over an item's channels, where the general
+     * loop, one channel of one position at a time, spent a tenth of a quadratic MLP's step on its index arithmetic.
+     */
+    private boolean denseProducts() {
+        return len == 1 && !masked && productBranches == 2;
+    }
+
+    /** {@link #combine} for {@link #denseProducts}: the same formula, operation for operation. */
+    private void combineDense(float[] s, float[] d, BranchState st, float[] y, int first, int count, float[] ob) {
+        float[] sc0 = st.scale[0];
+        float[] sh0 = st.shift[0];
+        float[] sc1 = st.scale[1];
+        float[] sh1 = st.shift[1];
+        float[] bias = ob != null ? ob : new float[out];
+        int y0 = first * groups * outG;
+        Parallel.forRange(count * groups, Math.max(1, GRAIN / outG), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int c0 = (p % groups) * outG;
+                int yo = y0 + p * outG;
+                int so = p * kx * outG;
+                int s1 = so + outG;
+                int dOff = p * outG;
+                switch (type) {
+                    case T4 -> {
+                        for (int j = 0; j < outG; j++) {
+                            int c = c0 + j;
+                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + bias[c];
+                        }
+                    }
+                    case T2_4 -> {
+                        for (int j = 0; j < outG; j++) {
+                            int c = c0 + j;
+                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + d[dOff + j]
+                                    + bias[c];
+                        }
+                    }
+                    case QRES -> {
+                        for (int j = 0; j < outG; j++) {
+                            int c = c0 + j;
+                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + s[so + j]
+                                    + bias[c];
+                        }
+                    }
+                    case PROPOSED -> {
+                        int s2 = s1 + outG;
+                        for (int j = 0; j < outG; j++) {
+                            int c = c0 + j;
+                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + s[s2 + j]
+                                    + bias[c];
+                        }
+                    }
+                    default -> throw new IllegalStateException(type + " has no two product branches");
+                }
+            }
+        });
+    }
+
+    /** {@link #elementGradients} for {@link #denseProducts}: the same products, an item's channels at a time. */
+    private void elementGradientsDense(float[] s, BranchState st, float[] gy, float[] ds, float[] dd, int first,
+                                       int count) {
+        float[] sc0 = st.scale[0];
+        float[] sh0 = st.shift[0];
+        float[] sc1 = st.scale[1];
+        float[] sh1 = st.shift[1];
+        int y0 = first * groups * outG;
+        Parallel.forRange(count * groups, Math.max(1, GRAIN / outG), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int c0 = (p % groups) * outG;
+                int yo = y0 + p * outG;
+                int so = p * kx * outG;
+                int s1 = so + outG;
+                for (int j = 0; j < outG; j++) {
+                    int c = c0 + j;
+                    float g = gy[yo + j];
+                    float v0 = s[so + j] * sc0[c] + sh0[c];
+                    float v1 = s[s1 + j] * sc1[c] + sh1[c];
+                    ds[so + j] = g * v1;
+                    ds[s1 + j] = g * v0;
+                }
+                if (type == NeuronType.T2_4) {
+                    System.arraycopy(gy, yo, dd, p * outG, outG);
+                } else if (type == NeuronType.PROPOSED) {
+                    System.arraycopy(gy, yo, ds, s1 + outG, outG);
                 }
             }
         });
@@ -471,6 +565,10 @@ final class QuadraticEngine {
      * {@link #channelGradients}); the others, which enter the output with weight 1, their final gradient.
      */
     private void elementGradients(float[] s, BranchState st, float[] gy, float[] ds, float[] dd, int first, int count) {
+        if (denseProducts()) {
+            elementGradientsDense(s, st, gy, ds, dd, first, count);
+            return;
+        }
         int bs = outG * len;
         int y0 = first * groups * outG * len;
         Parallel.forRange(count * groups * outG, Math.max(1, GRAIN / len), (from, to) -> {
