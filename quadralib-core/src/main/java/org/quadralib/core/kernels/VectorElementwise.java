@@ -121,6 +121,25 @@ final class VectorElementwise {
         }
     }
 
+    /**
+     * {@code dst[to+i] += src[from+i]} for {@code i < n}, {@code src} and {@code dst} different arrays: whole vectors,
+     * then the vector ending at the run's end, whose sums are computed before any store (so the elements it shares
+     * with the last whole vector get the same sum twice, never a sum added twice); plain adds below one vector.
+     */
+    static void addTo(float[] src, int from, float[] dst, int to, int n) {
+        if (n < L) {
+            for (int i = 0; i < n; i++) {
+                dst[to + i] += src[from + i];
+            }
+            return;
+        }
+        FloatVector last = load(dst, to + n - L).add(load(src, from + n - L));
+        for (int i = 0; i + L <= n; i += L) {
+            load(dst, to + i).add(load(src, from + i)).intoArray(dst, to + i);
+        }
+        last.intoArray(dst, to + n - L);
+    }
+
     private static FloatVector load(float[] x, int at) {
         return FloatVector.fromArray(S, x, at);
     }

@@ -55,6 +55,24 @@ class VectorElementwiseTest {
     }
 
     @Test
+    void addToAddsEachElementOnce() {
+        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        Random rng = new Random(5);
+        for (int n = 0; n <= 40; n++) {
+            int from = rng.nextInt(5);
+            int to = rng.nextInt(5);
+            float[] src = VectorUnaryTest.values(from + n, rng);
+            float[] dst = VectorUnaryTest.values(to + n + 3, rng);
+            float[] before = dst.clone();
+            VectorElementwise.addTo(src, from, dst, to, n);
+            for (int i = 0; i < dst.length; i++) {
+                float expected = i >= to && i < to + n ? before[i] + src[from + i - to] : before[i];
+                assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(dst[i]), "n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    @Test
     void binaryRangeTakesEitherPathWithTheSameResult() {
         // In place (out is a), as the optimizers and gradient accumulation use it.
         float[] a = {1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f};
