@@ -36,6 +36,10 @@ final class Im2Col {
                     int ox0 = firstValid(xShift, g.sw(), ow);
                     int ox1 = endValid(xShift, g.sw(), w, ow, ox0);
                     int dst = row * plane;
+                    if (flat(g)) {
+                        unfoldFlat(x, xc, col, dst, yShift, xShift, ox0, ox1, g);
+                        continue;
+                    }
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * g.sh() + yShift;
                         int d = dst + oy * ow;
@@ -87,6 +91,10 @@ final class Im2Col {
                     int ox0 = firstValid(xShift, g.sw(), ow);
                     int ox1 = endValid(xShift, g.sw(), w, ow, ox0);
                     int src = row * plane;
+                    if (flat(g)) {
+                        foldFlat(col, src, dx, xc, yShift, xShift, ox0, ox1, g);
+                        continue;
+                    }
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * g.sh() + yShift;
                         if (iy < 0 || iy >= h) {
@@ -119,6 +127,82 @@ final class Im2Col {
         } else {
             System.arraycopy(x, from, col, to, n);
         }
+    }
+
+    /**
+     * Whether a kernel offset's column row is the input plane shifted by a constant: stride 1 and output rows as wide
+     * as input rows (a "same" convolution), so pixel {@code (oy, ox)} of the row reads input element
+     * {@code (oy·w + ox) + yShift·w + xShift} of its channel. The row is then one copy (or one add) of a flat run, with
+     * the few columns that fall in the horizontal padding fixed up, instead of a short run per output row.
+     */
+    private static boolean flat(ConvKernels.Geometry g) {
+        return g.sh() == 1 && g.sw() == 1 && g.outW() == g.w();
+    }
+
+    /** The valid output rows {@code [lo, hi)} of a kernel row offset {@code yShift}, as {@code lo + hi·2^32}. */
+    private static long validRows(int yShift, int h, int oh) {
+        int lo = Math.min(oh, Math.max(0, -yShift));
+        int hi = Math.max(lo, Math.min(oh, h - yShift));
+        return lo | (long) hi << 32;
+    }
+
+    /** {@link #unfold} of one column row when {@link #flat}: output columns {@code [ox0, ox1)} are valid. */
+    private static void unfoldFlat(float[] x, int xc, float[] col, int dst, int yShift, int xShift, int ox0, int ox1,
+                                   ConvKernels.Geometry g) {
+        int w = g.w();
+        int oh = g.outH();
+        long rows = validRows(yShift, g.h(), oh);
+        int lo = (int) rows;
+        int hi = (int) (rows >>> 32);
+        Arrays.fill(col, dst, dst + lo * w, 0f);
+        Arrays.fill(col, dst + hi * w, dst + oh * w, 0f);
+        if (lo == hi) {
+            return;
+        }
+        if (ox0 == ox1) {
+            Arrays.fill(col, dst + lo * w, dst + hi * w, 0f);
+            return;
+        }
+        int t0 = lo * w + ox0;
+        int t1 = (hi - 1) * w + ox1;
+        System.arraycopy(x, xc + t0 + yShift * w + xShift, col, dst + t0, t1 - t0);
+        for (int oy = lo; oy < hi; oy++) {
+            int d = dst + oy * w;
+            for (int ox = 0; ox < ox0; ox++) {
+                col[d + ox] = 0f;
+            }
+            for (int ox = ox1; ox < w; ox++) {
+                col[d + ox] = 0f;
+            }
+        }
+    }
+
+    /**
+     * {@link #fold} of one column row when {@link #flat}: the entries in the horizontal padding are zeroed in
+     * {@code col} (a scratch copy) and the valid rows added back as one flat run, so each of those entries adds 0 to a
+     * neighbouring pixel instead of being skipped.
+     */
+    private static void foldFlat(float[] col, int src, float[] dx, int xc, int yShift, int xShift, int ox0, int ox1,
+                                 ConvKernels.Geometry g) {
+        int w = g.w();
+        long rows = validRows(yShift, g.h(), g.outH());
+        int lo = (int) rows;
+        int hi = (int) (rows >>> 32);
+        if (lo == hi || ox0 == ox1) {
+            return;
+        }
+        for (int oy = lo; oy < hi; oy++) {
+            int d = src + oy * w;
+            for (int ox = 0; ox < ox0; ox++) {
+                col[d + ox] = 0f;
+            }
+            for (int ox = ox1; ox < w; ox++) {
+                col[d + ox] = 0f;
+            }
+        }
+        int t0 = lo * w + ox0;
+        int t1 = (hi - 1) * w + ox1;
+        addRun(col, src + t0, dx, xc + t0 + yShift * w + xShift, t1 - t0);
     }
 
     /**

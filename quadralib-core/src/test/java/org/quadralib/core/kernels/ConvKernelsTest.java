@@ -28,6 +28,7 @@ class ConvKernelsTest {
         {2, 3, 2, 3, 2, 3, 3, 1, 1, 2, 1, 1, 1, 1},      // padding larger than the image
         {1, 8, 17, 5, 9, 2, 4, 3, 1, 0, 2, 2, 1, 1},     // odd everything
         {5, 16, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1, 4},    // more images than threads, groups 4
+        {2, 2, 3, 2, 3, 3, 5, 1, 1, 1, 2, 1, 1, 1},      // same-size output with kernel columns wholly in the padding
     };
 
     private static ConvKernels.Geometry geo(int[] s) {
