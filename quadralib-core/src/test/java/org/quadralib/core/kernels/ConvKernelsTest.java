@@ -29,6 +29,8 @@ class ConvKernelsTest {
         {1, 8, 17, 5, 9, 2, 4, 3, 1, 0, 2, 2, 1, 1},     // odd everything
         {5, 16, 6, 6, 20, 3, 3, 1, 1, 1, 1, 1, 1, 4},    // more images than threads, groups 4
         {2, 2, 3, 2, 3, 3, 5, 1, 1, 1, 2, 1, 1, 1},      // same-size output with kernel columns wholly in the padding
+        {2, 8, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // more than 4096 weights: the packed weight-gradient GEMM
+        {3, 6, 9, 7, 80, 3, 3, 2, 1, 0, 1, 1, 1, 1},     // the same with stride 2 and no vertical padding
     };
 
     private static ConvKernels.Geometry geo(int[] s) {
