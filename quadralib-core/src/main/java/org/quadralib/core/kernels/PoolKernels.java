@@ -77,19 +77,23 @@ public final class PoolKernels {
     }
 
     /**
-     * {@link #maxPairRow} without the winners' indices. A zero maximum takes {@link #maxCell}, which keeps the sign
-     * of the first zero ({@code Math.max} prefers +0); any other maximum is the value itself.
+     * {@link #maxPairRow} without the winners' indices. A zero maximum is the window's first zero, keeping its sign
+     * ({@code Math.max} prefers +0, the first maximum may be −0); any other maximum is the value itself. After a ReLU
+     * many windows are all zeros, and this keeps them out of the general {@link #maxCell} loop.
      */
     private static void maxPairRowValues(float[] x, int xb, int h, int w, int oy, int ow, float[] y, int yo) {
         int top = 2 * oy * w;
         for (int ox = 0; ox < ow; ox++) {
             int i = xb + top + 2 * ox;
-            float m = Math.max(Math.max(x[i], x[i + 1]), Math.max(x[i + w], x[i + w + 1]));
+            float a = x[i];
+            float b = x[i + 1];
+            float c = x[i + w];
+            float d = x[i + w + 1];
+            float m = Math.max(Math.max(a, b), Math.max(c, d));
             if (m == 0f) {
-                maxCell(x, xb, h, w, 2 * oy, 2 * ox, 2, 2, y, null, yo + ox);
-            } else {
-                y[yo + ox] = m;
+                m = a == 0f ? a : b == 0f ? b : c == 0f ? c : d;
             }
+            y[yo + ox] = m;
         }
     }
 
