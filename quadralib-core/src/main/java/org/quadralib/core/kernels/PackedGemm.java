@@ -28,6 +28,9 @@ abstract class PackedGemm {
     /** The largest B (in packed floats, 16 MiB) that a parallel product packs once for all threads. */
     private static final long SHARED_B_MAX_FLOATS = 1L << 22;
 
+    /** The smallest A (in floats) that {@link #packAllA} splits among threads: below it a hand-off costs more. */
+    private static final long PARALLEL_PACK_FLOATS = 1L << 14;
+
     /**
      * K steps of a transposed B sliver packed at a time: the sliver's lines for these steps (4 KiB at 16 floats a
      * step) stay in L1 while its columns are written one after the other.
@@ -160,8 +163,18 @@ abstract class PackedGemm {
     final void packAllA(boolean transA, float[] a, int aOff, int lda, int m, int k, float[] dst) {
         int mSlivers = (m + mr - 1) / mr;
         int kcEven = kcEven(k);
-        for (int pc = 0; pc < k; pc += kcEven) {
-            packA(transA, a, aOff, lda, pc, Math.min(kcEven, k - pc), m, dst, mSlivers * aStep * pc, 0, mSlivers);
+        Parallel.RangeBody body = (r0, r1) -> {
+            for (int pc = 0; pc < k; pc += kcEven) {
+                int kc = Math.min(kcEven, k - pc);
+                packA(transA, a, aOff, lda, pc, kc, m, dst, mSlivers * aStep * pc + r0 * aStep * kc, r0, r1);
+            }
+        };
+        // Threads pack their own slivers: a quadratic VGG layer's stacked weights, packed before every chunk of
+        // images, were a twentieth of its step on one thread while the other waited.
+        if (Parallel.threads() > 1 && (long) m * k >= PARALLEL_PACK_FLOATS && !Parallel.onWorker()) {
+            Parallel.forChunks(mSlivers, Parallel.threads(), body);
+        } else {
+            body.run(0, mSlivers);
         }
     }
 
