@@ -128,15 +128,27 @@ final class QuadraticEngine {
         float[] s = kx == 0 ? null : alloc(chunk * groups * kx * outG * len);
         float[] wd = x2 == null ? null : squareWeights();
         float[] d = x2 == null ? null : alloc(chunk * groups * outG * len);
-        for (int first = 0; first < items; first += chunk) {
-            int count = Math.min(chunk, items - first);
-            if (s != null) {
-                proj.forward(x, first, count, w, kx * outG, s);
+        if (chunk < items) {
+            if (w != null) {
+                proj.prepare(w, kx * outG, true, false, this::alloc);
             }
-            if (d != null) {
-                proj.forward(x2, first, count, wd, outG, d);
+            if (wd != null) {
+                proj.prepare(wd, outG, true, false, this::alloc);
             }
-            combine(s, d, st, y, first, count);
+        }
+        try {
+            for (int first = 0; first < items; first += chunk) {
+                int count = Math.min(chunk, items - first);
+                if (s != null) {
+                    proj.forward(x, first, count, w, kx * outG, s);
+                }
+                if (d != null) {
+                    proj.forward(x2, first, count, wd, outG, d);
+                }
+                combine(s, d, st, y, first, count);
+            }
+        } finally {
+            proj.release();
         }
         return st;
     }
@@ -494,26 +506,38 @@ final class QuadraticEngine {
         float[] partW = chunk < items && w != null ? alloc(w.length) : null;
         float[] partD = chunk < items && gwd != null ? alloc(gwd.numel()) : null;
         ChannelSums sums = new ChannelSums();
-        for (int first = 0; first < items; first += chunk) {
-            int count = Math.min(chunk, items - first);
-            if (s != null) {
-                proj.forward(x, first, count, w, kx * outG, s);
+        if (chunk < items) {
+            if (w != null && !form) {
+                proj.prepare(w, kx * outG, s != null, gx != null, this::alloc);
             }
-            elementGradients(s, st, gy, ds, dd, first, count);
-            channelGradients(s, st, gy, ds, sums, first, count);
-            if (w != null) {
-                if (gx != null) {
-                    proj.backwardInput(ds, first, count, w, kx * outG, gx);
+            if (wd != null) {
+                proj.prepare(wd, outG, false, gx2 != null, this::alloc);
+            }
+        }
+        try {
+            for (int first = 0; first < items; first += chunk) {
+                int count = Math.min(chunk, items - first);
+                if (s != null) {
+                    proj.forward(x, first, count, w, kx * outG, s);
                 }
-                weightGradient(ds, x, first, count, kx * outG, gw, partW);
-            }
-            if (dd != null) {
-                if (gx2 != null) {
-                    proj.backwardInput(dd, first, count, wd, outG, gx2);
+                elementGradients(s, st, gy, ds, dd, first, count);
+                channelGradients(s, st, gy, ds, sums, first, count);
+                if (w != null) {
+                    if (gx != null) {
+                        proj.backwardInput(ds, first, count, w, kx * outG, gx);
+                    }
+                    weightGradient(ds, x, first, count, kx * outG, gw, partW);
                 }
-                // [groups, outG, n] is the weight's own [out, n] layout: no unstacking.
-                weightGradient(dd, x2, first, count, outG, gwd.data(), partD);
+                if (dd != null) {
+                    if (gx2 != null) {
+                        proj.backwardInput(dd, first, count, wd, outG, gx2);
+                    }
+                    // [groups, outG, n] is the weight's own [out, n] layout: no unstacking.
+                    weightGradient(dd, x2, first, count, outG, gwd.data(), partD);
+                }
             }
+        } finally {
+            proj.release();
         }
         if (form) {
             form(x, null, ds, gx, gw);

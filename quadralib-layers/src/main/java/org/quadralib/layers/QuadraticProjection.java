@@ -1,5 +1,8 @@
 package org.quadralib.layers;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
 import org.quadralib.core.kernels.ConvKernels;
 import org.quadralib.core.kernels.Gemm;
 import org.quadralib.core.memory.Workspace;
@@ -36,6 +39,19 @@ abstract class QuadraticProjection {
      * (a convolution, where a quadratic form gets them from identity rows stacked onto its weights).
      */
     abstract boolean patchesAreInput();
+
+    /**
+     * Prepares the stacked weight {@code w} ({@code rows} per group) for the chunk loop that follows: until
+     * {@link #release()}, {@link #forward} (when {@code forward}) and {@link #backwardInput} (when {@code backward})
+     * called with this very array read what is computed here once (a convolution packs its weights for the GEMM, which
+     * it otherwise does for every chunk). {@code alloc} supplies the counted buffers. The default prepares nothing.
+     */
+    void prepare(float[] w, int rows, boolean forward, boolean backward, IntFunction<float[]> alloc) {
+    }
+
+    /** Ends what {@link #prepare} began: later calls read their weight arrays afresh. */
+    void release() {
+    }
 
     /** {@code y = W ⋆ patches(x[first .. first+count))}, y {@code [count, groups, rows, L]} overwritten. */
     abstract void forward(float[] x, int first, int count, float[] w, int rows, float[] y);
@@ -115,16 +131,50 @@ abstract class QuadraticProjection {
             return s;
         }
 
+        /** A stacked weight packed by {@link #prepare}, for the forward pass and (or) the input gradient. */
+        private record Packed(float[] w, int rows, Gemm.PackedA forward, Gemm.PackedA backward) {
+        }
+
+        private final List<Packed> prepared = new ArrayList<>();
+
+        @Override
+        void prepare(float[] w, int rows, boolean forward, boolean backward, IntFunction<float[]> alloc) {
+            ConvKernels.Geometry g = geometry(1, rows);
+            Gemm.PackedA f = forward && ConvKernels.packedWeightSize(g, false) > 0
+                    ? ConvKernels.packWeight(g, false, w, alloc.apply(ConvKernels.packedWeightSize(g, false))) : null;
+            Gemm.PackedA b = backward && ConvKernels.packedWeightSize(g, true) > 0
+                    ? ConvKernels.packWeight(g, true, w, alloc.apply(ConvKernels.packedWeightSize(g, true))) : null;
+            prepared.add(new Packed(w, rows, f, b));
+        }
+
+        @Override
+        void release() {
+            prepared.clear();
+        }
+
+        /** The prepared weight for {@code w} and {@code rows}, or null. */
+        private Packed packed(float[] w, int rows) {
+            for (Packed p : prepared) {
+                if (p.w() == w && p.rows() == rows) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
         @Override
         void forward(float[] x, int first, int count, float[] w, int rows, float[] y) {
-            ConvKernels.forward(geometry(count, rows), slice(x, first, count, "quadratic.x"), w, null, y);
+            Packed p = packed(w, rows);
+            ConvKernels.forward(geometry(count, rows), slice(x, first, count, "quadratic.x"), w,
+                    p == null ? null : p.forward(), null, y);
         }
 
         @Override
         void backwardInput(float[] gy, int first, int count, float[] w, int rows, float[] gx) {
             int size = count * itemSize();
             float[] part = Workspace.get("quadratic.gx", size);
-            ConvKernels.backwardInput(geometry(count, rows), gy, w, part);
+            Packed p = packed(w, rows);
+            ConvKernels.backwardInput(geometry(count, rows), gy, w, p == null ? null : p.backward(), part);
             int off = first * itemSize();
             for (int i = 0; i < size; i++) {
                 gx[off + i] += part[i];

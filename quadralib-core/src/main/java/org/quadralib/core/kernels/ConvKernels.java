@@ -184,6 +184,20 @@ public final class ConvKernels {
      * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape
      */
     public static void forward(Geometry g, float[] x, float[] weight, float[] bias, float[] out) {
+        forward(g, x, weight, null, bias, out);
+    }
+
+    /**
+     * Forward convolution with the weights already packed by {@link #packWeight} ({@code transposed} false), for
+     * several calls with the same weights (a layer that convolves its batch in chunks).
+     *
+     * @param packedWeight {@code packWeight(g', false, weight, …)} for a geometry {@code g'} with this one's
+     *        channels and kernel, or null to pack here
+     * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape or the
+     *         packed weights do not have this convolution's shape
+     */
+    public static void forward(Geometry g, float[] x, float[] weight, Gemm.PackedA packedWeight, float[] bias,
+                               float[] out) {
         check(g, "input", x, g.inputSize());
         check(g, "weight", weight, g.weightSize());
         check(g, "output", out, g.outputSize());
@@ -194,7 +208,8 @@ public final class ConvKernels {
             Depthwise.forward(g, x, weight, bias, out);
             return;
         }
-        Gemm.PackedA packed = packWeight(g, false, weight);
+        checkPacked(g, false, packedWeight);
+        Gemm.PackedA packed = packedWeight != null ? packedWeight : packWeight(g, false, weight);
         batch(g, (b0, b1) -> {
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {
@@ -204,17 +219,57 @@ public final class ConvKernels {
     }
 
     /**
-     * The weights as every image's GEMM reads them, packed once on the calling thread for the whole batch: W for the
-     * forward pass, Wᵀ for the input gradient. Null for a grouped convolution, whose groups pack their own.
+     * Floats of the buffer {@link #packWeight} needs: 0 for a grouped or depthwise convolution, which packs nothing.
+     */
+    public static int packedWeightSize(Geometry g, boolean transposed) {
+        if (g.groups() != 1) {
+            return 0;
+        }
+        return transposed ? Gemm.packedSizeA(g.patch(), g.cout()) : Gemm.packedSizeA(g.cout(), g.patch());
+    }
+
+    /**
+     * The weights packed as every image's GEMM reads them: W for the forward pass, Wᵀ ({@code transposed}) for the
+     * input gradient; null for a grouped or depthwise convolution. The result refers to {@code weight} and
+     * {@code buffer}, which must not change while it is used.
+     *
+     * @param buffer at least {@link #packedWeightSize} floats, overwritten
+     * @throws IllegalArgumentException naming conv2d if the weight array is shorter than its shape or the buffer
+     *         too short
+     */
+    public static Gemm.PackedA packWeight(Geometry g, boolean transposed, float[] weight, float[] buffer) {
+        check(g, "weight", weight, g.weightSize());
+        if (g.groups() != 1) {
+            return null;
+        }
+        check(g, "packed weight buffer", buffer, packedWeightSize(g, transposed));
+        int rows = transposed ? g.patch() : g.cout();
+        int depth = transposed ? g.cout() : g.patch();
+        return Gemm.packA(transposed, rows, depth, weight, 0, g.patch(), buffer);
+    }
+
+    private static void checkPacked(Geometry g, boolean transposed, Gemm.PackedA p) {
+        if (p == null) {
+            return;
+        }
+        int rows = transposed ? g.patch() : g.cout();
+        int depth = transposed ? g.cout() : g.patch();
+        if (g.groups() != 1 || p.transposed() != transposed || p.rows() != rows || p.depth() != depth) {
+            throw new IllegalArgumentException("conv2d: packed weights of " + p.rows() + "x" + p.depth()
+                    + (p.transposed() ? " (transposed)" : "") + " do not fit " + g + (transposed ? " (input gradient)" : ""));
+        }
+    }
+
+    /**
+     * The weights as every image's GEMM reads them, packed once per call for the whole batch (into the calling
+     * thread's workspace): W for the forward pass, Wᵀ for the input gradient. Null for a grouped convolution, whose
+     * groups pack their own.
      */
     private static Gemm.PackedA packWeight(Geometry g, boolean transposed, float[] weight) {
         if (g.groups() != 1) {
             return null;
         }
-        int rows = transposed ? g.patch() : g.cout();
-        int depth = transposed ? g.cout() : g.patch();
-        return Gemm.packA(transposed, rows, depth, weight, 0, g.patch(),
-                Workspace.get(KEY_PACKED_WEIGHT, Gemm.packedSizeA(rows, depth)));
+        return packWeight(g, transposed, weight, Workspace.get(KEY_PACKED_WEIGHT, packedWeightSize(g, transposed)));
     }
 
     private static void forwardImage(Geometry g, int b, float[] x, float[] weight, Gemm.PackedA packed, float[] bias,
@@ -261,6 +316,20 @@ public final class ConvKernels {
      * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape
      */
     public static void backwardInput(Geometry g, float[] gradOut, float[] weight, float[] gradX) {
+        backwardInput(g, gradOut, weight, null, gradX);
+    }
+
+    /**
+     * Gradient of the input with the weights already packed by {@link #packWeight} ({@code transposed} true), for
+     * several calls with the same weights.
+     *
+     * @param packedWeight {@code packWeight(g', true, weight, …)} for a geometry {@code g'} with this one's channels
+     *        and kernel, or null to pack here
+     * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape or the
+     *         packed weights do not have this convolution's shape
+     */
+    public static void backwardInput(Geometry g, float[] gradOut, float[] weight, Gemm.PackedA packedWeight,
+                                     float[] gradX) {
         check(g, "output gradient", gradOut, g.outputSize());
         check(g, "weight", weight, g.weightSize());
         check(g, "input gradient", gradX, g.inputSize());
@@ -268,7 +337,8 @@ public final class ConvKernels {
             Depthwise.backwardInput(g, gradOut, weight, gradX);
             return;
         }
-        Gemm.PackedA packed = packWeight(g, true, weight);
+        checkPacked(g, true, packedWeight);
+        Gemm.PackedA packed = packedWeight != null ? packedWeight : packWeight(g, true, weight);
         batch(g, (b0, b1) -> {
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {

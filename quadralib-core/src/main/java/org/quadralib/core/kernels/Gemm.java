@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * <p>Two small shapes skip the packing: {@code A·Bᵀ} with at most 4096 outputs runs as dot products of stored
  * rows (a convolution's weight gradient), and {@code A·B} with at most 8 rows and K ≤ 256 reads both operands as
  * stored (a first convolution's forward). Products of at least 2·128³ flops are split across
- * {@link org.quadralib.core.Parallel} workers by blocks of rows (or, for few rows, columns) of C, with one
- * fork-join per call; smaller ones, and calls made from a worker thread, run on the calling thread. The packed
+ * {@link org.quadralib.core.Parallel} workers by blocks of rows (or, for few rows, columns) of C; a row split first
+ * packs B once, each thread packing a share of it, so that one fork-join packs and one computes. Smaller products,
+ * and calls made from a worker thread, run on the calling thread. {@link #packA} packs an A once for several
+ * products (a convolution's weights for every image). The packed
  * kernels (and the two unpacked paths) compute each element of C by the same sequence of operations whoever
  * computes it, so their results are bit-identical for any thread count and schedule; EJML's are identical for a
  * given thread count.
@@ -157,8 +159,8 @@ public final class Gemm {
 
     /**
      * op(A) of {@link #sgemm} packed once for several products with different B and C: a convolution multiplies its
-     * weights by every image's columns, and packing them once per call rather than once per image took a tenth off
-     * a VGG training step. Obtain one with {@link #packA}; it refers to the stored A (read by the paths that do not
+     * weights by every image's columns, and packing them once per call rather than once per image removed what had
+     * been an eighth of a VGG training step's samples (JFR). Obtain one with {@link #packA}; it refers to the stored A (read by the paths that do not
      * pack) and to the packed buffer, so neither may change while it is in use. Only for the default kernel.
      */
     public static final class PackedA {
@@ -188,6 +190,11 @@ public final class Gemm {
         /** Columns of op(A) (the K of every product). */
         public int depth() {
             return k;
+        }
+
+        /** Whether A is stored transposed ({@code depth × rows}). */
+        public boolean transposed() {
+            return transA;
         }
     }
 

@@ -196,6 +196,35 @@ class ConvKernelsTest {
         assertArrayEquals(new float[gb.length], gb);
     }
 
+    /** Weights packed once by the caller give exactly what the convolution computes when it packs them itself. */
+    @Test
+    void prePackedWeightsGiveTheSameResults() {
+        ConvKernels.Geometry g = new ConvKernels.Geometry(3, 8, 10, 10, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Random r = new Random(21);
+        float[] x = random(r, g.inputSize());
+        float[] w = random(r, g.weightSize());
+        float[] gy = random(r, g.outputSize());
+        float[] y1 = new float[(int) g.outputSize()];
+        float[] y2 = new float[(int) g.outputSize()];
+        ConvKernels.forward(g, x, w, null, y1);
+        Gemm.PackedA pf = ConvKernels.packWeight(g, false, w, new float[ConvKernels.packedWeightSize(g, false)]);
+        ConvKernels.forward(g, x, w, pf, null, y2);
+        assertArrayEquals(y1, y2);
+        float[] gx1 = new float[(int) g.inputSize()];
+        float[] gx2 = new float[(int) g.inputSize()];
+        ConvKernels.backwardInput(g, gy, w, gx1);
+        Gemm.PackedA pb = ConvKernels.packWeight(g, true, w, new float[ConvKernels.packedWeightSize(g, true)]);
+        ConvKernels.backwardInput(g, gy, w, pb, gx2);
+        assertArrayEquals(gx1, gx2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConvKernels.forward(g, x, w, pb, null, y2));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("packed weights"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> ConvKernels.packWeight(g, false, w, new float[ConvKernels.packedWeightSize(g, false) - 1]));
+        ConvKernels.Geometry grouped = new ConvKernels.Geometry(1, 8, 6, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2);
+        assertEquals(0, ConvKernels.packedWeightSize(grouped, false));
+    }
+
     @Test
     void repeatedRunsAreBitIdenticalAndForwardIgnoresThreadCount() {
         int saved = Parallel.threads();
