@@ -139,12 +139,7 @@ public final class Gemm {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " n=" + n + " k=" + k);
         }
-        if (m == 0 || n == 0) {
-            return;
-        }
-        checkOperand("C", c, cOff, ldc, m, n);
-        if (k == 0 || alpha == 0f) {
-            scale(m, n, beta, c, cOff, ldc);
+        if (finishedWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) {
             return;
         }
         checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
@@ -258,16 +253,28 @@ public final class Gemm {
         if (n < 0) {
             throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " n=" + n + " k=" + k);
         }
-        if (m == 0 || n == 0) {
-            return;
-        }
-        checkOperand("C", c, cOff, ldc, m, n);
-        if (k == 0 || alpha == 0f) {
-            scale(m, n, beta, c, cOff, ldc);
+        if (finishedWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) {
             return;
         }
         checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
         impl().gemm(a.transA, transB, m, n, k, alpha, a.a, a.aOff, a.lda, a.packed, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * The cases with no product to compute: an empty C (nothing to do), or {@code k = 0} / {@code alpha = 0}
+     * ({@code C = beta·C}). Validates C otherwise; true when the call is done.
+     */
+    private static boolean finishedWithoutProduct(int m, int n, int k, float alpha, float beta, float[] c, int cOff,
+                                                  int ldc) {
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        checkOperand("C", c, cOff, ldc, m, n);
+        if (k == 0 || alpha == 0f) {
+            scale(m, n, beta, c, cOff, ldc);
+            return true;
+        }
+        return false;
     }
 
     private static PackedGemm impl() {
