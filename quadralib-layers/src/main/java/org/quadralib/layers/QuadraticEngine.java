@@ -167,10 +167,33 @@ final class QuadraticEngine {
         return false;
     }
 
-    /** Items per chunk of S: within {@link QuadraticLayer#branchChunkFloats}, at least one per thread. */
+    /**
+     * Items per chunk of S: within {@link QuadraticLayer#branchChunkFloats} (but at least one item per thread), the
+     * batch cut into chunks of equal size, and that size rounded down to a multiple of the thread count. A
+     * convolution splits each chunk's images among the threads, so an odd chunk left one thread idle for a third of
+     * every call: the 16-pixel layers of the CIFAR VGG ran 32 images as 5+5+5+5+5+5+2 and scaled 1.4× on two threads,
+     * where chunks of 4 scale as the whole batch does.
+     */
     private int chunkItems() {
         int perItem = Math.max(1, groups * Math.max(1, kx) * outG * len);
-        return Math.max(1, Math.min(items, Math.max(Parallel.threads(), layer.branchChunkFloats / perItem)));
+        int threads = Parallel.threads();
+        return evenChunk(items, Math.max(threads, layer.branchChunkFloats / perItem), threads);
+    }
+
+    /**
+     * The chunk size for {@code items} items at most {@code max} at a time: the fewest chunks of at most {@code max},
+     * made equal, then rounded down to a multiple of {@code threads} when larger than it (so never above {@code max}).
+     */
+    static int evenChunk(int items, int max, int threads) {
+        if (max >= items) {
+            return items;
+        }
+        int chunks = (items + max - 1) / max;
+        int even = (items + chunks - 1) / chunks;
+        if (even > threads) {
+            even -= even % threads;
+        }
+        return Math.max(1, even);
     }
 
     /** S: one stacked projection, or the chunked quadratic form for T1 and T1_2. */
@@ -238,7 +261,7 @@ final class QuadraticEngine {
                     if (training) {
                         double sum = 0;
                         for (int b = 0; b < items; b++) {
-                            int o = branchRow(b, c, kk);
+                            int o = branchRow(b, c, kk, kx);
                             for (int l = 0; l < len; l++) {
                                 sum += s[o + l];
                             }
@@ -246,7 +269,7 @@ final class QuadraticEngine {
                         double mu = sum / m;
                         double sq = 0;
                         for (int b = 0; b < items; b++) {
-                            int o = branchRow(b, c, kk);
+                            int o = branchRow(b, c, kk, kx);
                             for (int l = 0; l < len; l++) {
                                 double dv = s[o + l] - mu;
                                 sq += dv * dv;
@@ -440,8 +463,8 @@ final class QuadraticEngine {
     }
 
     /** {@link #elementGradients} for {@link #denseProducts}: the same products, an item's channels at a time. */
-    private void elementGradientsDense(float[] s, BranchState st, float[] gy, float[] ds, float[] dd, int first,
-                                       int count) {
+    private void elementGradientsDense(float[] s, int sk, BranchState st, float[] gy, float[] ds, float[] dd,
+                                       int first, int count) {
         float[] sc0 = st.scale[0];
         float[] sh0 = st.shift[0];
         float[] sc1 = st.scale[1];
@@ -453,11 +476,13 @@ final class QuadraticEngine {
                 int yo = y0 + p * outG;
                 int so = p * kx * outG;
                 int s1 = so + outG;
+                int v0o = p * sk * outG;
+                int v1o = v0o + outG;
                 for (int j = 0; j < outG; j++) {
                     int c = c0 + j;
                     float g = gy[yo + j];
-                    float v0 = s[so + j] * sc0[c] + sh0[c];
-                    float v1 = s[s1 + j] * sc1[c] + sh1[c];
+                    float v0 = s[v0o + j] * sc0[c] + sh0[c];
+                    float v1 = s[v1o + j] * sc1[c] + sh1[c];
                     ds[so + j] = g * v1;
                     ds[s1 + j] = g * v0;
                 }
@@ -473,8 +498,8 @@ final class QuadraticEngine {
     // ------------------------------------------------------------------ backward
 
     /**
-     * Gradients given the output gradient {@code gy}: recomputes the branches from {@code x} (one stacked
-     * projection), back-propagates through the formula and branch norms element-wise, then through the
+     * Gradients given the output gradient {@code gy}: recomputes the branches whose values it needs from {@code x}
+     * (one stacked projection; {@link #recomputedBranches()}), back-propagates through the formula and branch norms element-wise, then through the
      * projections with one transposed GEMM or convolution per stacked weight. Without batch statistics this runs in
      * chunks of items ({@link #chunkItems()}), so the recomputed branches and their gradients never exist for the
      * whole batch at once; a branch norm in training mode, whose backward needs sums over the whole batch, and the
@@ -484,6 +509,7 @@ final class QuadraticEngine {
         boolean form = type.hasQuadraticForm();
         int chunk = form || usesBatchStatistics(st) ? items : chunkItems();
         int branchFloats = chunk * groups * kx * outG * len;
+        int sk = recomputedBranches();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         Tensor gxT = needInput ? Tensor.zeros(inputShape) : null;
         float[] gx = gxT == null ? null : gxT.data();
@@ -494,7 +520,7 @@ final class QuadraticEngine {
         try (Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION)) {
             // Only product branches need their values back; a quadratic form, a masked layer and the square branch
             // enter the output linearly.
-            s = !form && !masked && productBranches > 0 ? alloc(branchFloats) : null;
+            s = !form && !masked && productBranches > 0 ? alloc(chunk * groups * sk * outG * len) : null;
             x2 = type.hasSquareBranch() ? square(x) : null;
         }
         float[] wd = x2 == null ? null : squareWeights();
@@ -505,10 +531,17 @@ final class QuadraticEngine {
         Tensor gwd = x2 == null ? null : Tensor.empty(layer.squareWeight().shape());
         float[] partW = chunk < items && w != null ? alloc(w.length) : null;
         float[] partD = chunk < items && gwd != null ? alloc(gwd.numel()) : null;
+        // The weights of the recomputed branches: with one group, the first sk·outG rows of the stack (a prefix of
+        // the array); with several, a stack of their own.
+        boolean fewer = s != null && sk < kx;
+        float[] ws = !fewer || groups == 1 ? w : stack(false, layer.stackedWeights().subList(0, sk), sk * outG);
         ChannelSums sums = new ChannelSums();
         if (chunk < items) {
             if (w != null && !form) {
-                proj.prepare(w, kx * outG, s != null, gx != null, this::alloc);
+                if (fewer) {
+                    proj.prepare(ws, sk * outG, true, false, this::alloc);
+                }
+                proj.prepare(w, kx * outG, s != null && !fewer, gx != null, this::alloc);
             }
             if (wd != null) {
                 proj.prepare(wd, outG, false, gx2 != null, this::alloc);
@@ -518,10 +551,10 @@ final class QuadraticEngine {
             for (int first = 0; first < items; first += chunk) {
                 int count = Math.min(chunk, items - first);
                 if (s != null) {
-                    proj.forward(x, first, count, w, kx * outG, s);
+                    proj.forward(x, first, count, ws, sk * outG, s);
                 }
-                elementGradients(s, st, gy, ds, dd, first, count);
-                channelGradients(s, st, gy, ds, sums, first, count);
+                elementGradients(s, sk, st, gy, ds, dd, first, count);
+                channelGradients(s, sk, st, gy, ds, sums, first, count);
                 if (w != null) {
                     if (gx != null) {
                         proj.backwardInput(ds, first, count, w, kx * outG, gx);
@@ -557,6 +590,16 @@ final class QuadraticEngine {
         return new Gradients(gxT, grads);
     }
 
+    /**
+     * Branches whose values backward recomputes into S, per item: PROPOSED's linear branch {@code W_c x} enters the
+     * output with weight 1, so its gradient needs no value, and only the two product branches (stacked first) are
+     * recomputed: a third less projection work than recomputing all three. Every other type recomputes all
+     * {@code kx}.
+     */
+    private int recomputedBranches() {
+        return type == NeuronType.PROPOSED && !masked ? productBranches : kx;
+    }
+
     private static boolean usesBatchStatistics(BranchState st) {
         if (st != null) {
             for (boolean t : st.training) {
@@ -588,9 +631,10 @@ final class QuadraticEngine {
      * gradients of the formula with respect to each branch value. Product branches get d/dv (turned into d/ds by
      * {@link #channelGradients}); the others, which enter the output with weight 1, their final gradient.
      */
-    private void elementGradients(float[] s, BranchState st, float[] gy, float[] ds, float[] dd, int first, int count) {
+    private void elementGradients(float[] s, int sk, BranchState st, float[] gy, float[] ds, float[] dd, int first,
+                                  int count) {
         if (denseProducts()) {
-            elementGradientsDense(s, st, gy, ds, dd, first, count);
+            elementGradientsDense(s, sk, st, gy, ds, dd, first, count);
             return;
         }
         int bs = outG * len;
@@ -603,6 +647,7 @@ final class QuadraticEngine {
                 int yo = y0 + t * len;
                 int dOff = t * len;
                 int so = (p * kx * outG + j) * len;
+                int vo = (p * sk * outG + j) * len;
                 if (masked) {
                     // Only the linear term reached the output: the quadratic weights get zero gradient.
                     if (ds != null) {
@@ -642,14 +687,14 @@ final class QuadraticEngine {
                     case T2 -> System.arraycopy(gy, yo, dd, dOff, len);
                     case T3 -> {
                         for (int l = 0; l < len; l++) {
-                            ds[so + l] = 2f * (s[so + l] * sc0 + sh0) * gy[yo + l];
+                            ds[so + l] = 2f * (s[vo + l] * sc0 + sh0) * gy[yo + l];
                         }
                     }
                     case T4, T2_4, QRES, PROPOSED -> {
                         for (int l = 0; l < len; l++) {
                             float g = gy[yo + l];
-                            float v0 = s[so + l] * sc0 + sh0;
-                            float v1 = s[so + bs + l] * sc1 + sh1;
+                            float v0 = s[vo + l] * sc0 + sh0;
+                            float v1 = s[vo + bs + l] * sc1 + sh1;
                             ds[so + l] = g * v1;
                             ds[so + bs + l] = g * v0;
                         }
@@ -718,8 +763,8 @@ final class QuadraticEngine {
      * product branch (d/dv to d/ds; dγ and dβ into {@code sums}), QRES's linear path through its shared branch, and
      * the bias gradients (channel sums into {@code sums}). A norm in training mode needs the whole batch in one call.
      */
-    private void channelGradients(float[] s, BranchState st, float[] gy, float[] ds, ChannelSums sums, int first,
-                                  int count) {
+    private void channelGradients(float[] s, int sk, BranchState st, float[] gy, float[] ds, ChannelSums sums,
+                                  int first, int count) {
         int pb = productBranches;
         int m = items * len;
         Parallel.forRange(out, 1, (from, to) -> {
@@ -732,11 +777,12 @@ final class QuadraticEngine {
                         double sumDv = 0;
                         double sumDvXhat = 0;
                         for (int b = 0; b < count; b++) {
-                            int o = branchRow(b, c, k);
+                            int o = branchRow(b, c, k, kx);
+                            int v = branchRow(b, c, k, sk);
                             for (int l = 0; l < len; l++) {
                                 float dv = ds[o + l];
                                 sumDv += dv;
-                                sumDvXhat += dv * (s[o + l] - mean) * is;
+                                sumDvXhat += dv * (s[v + l] - mean) * is;
                             }
                         }
                         sums.gamma[k][c] += sumDvXhat;
@@ -745,10 +791,11 @@ final class QuadraticEngine {
                         float meanDv = (float) (sumDv / m);
                         float meanDvXhat = (float) (sumDvXhat / m);
                         for (int b = 0; b < count; b++) {
-                            int o = branchRow(b, c, k);
+                            int o = branchRow(b, c, k, kx);
+                            int v = branchRow(b, c, k, sk);
                             for (int l = 0; l < len; l++) {
                                 ds[o + l] = st.training[k]
-                                        ? gam * is * (ds[o + l] - meanDv - (s[o + l] - mean) * is * meanDvXhat)
+                                        ? gam * is * (ds[o + l] - meanDv - (s[v + l] - mean) * is * meanDvXhat)
                                         : gam * is * ds[o + l];
                             }
                         }
@@ -756,7 +803,7 @@ final class QuadraticEngine {
                     if (k == 0 && type == NeuronType.QRES && !masked) {
                         // W_a x also enters the output directly, after (and outside) its norm.
                         for (int b = 0; b < count; b++) {
-                            int o = branchRow(b, c, 0);
+                            int o = branchRow(b, c, 0, kx);
                             int yo = outputRow(first + b, c);
                             for (int l = 0; l < len; l++) {
                                 ds[o + l] += gy[yo + l];
@@ -766,7 +813,7 @@ final class QuadraticEngine {
                     if (sums.bias[k] != null) {
                         double acc = 0;
                         for (int b = 0; b < count; b++) {
-                            acc += sum(ds, branchRow(b, c, k));
+                            acc += sum(ds, branchRow(b, c, k, kx));
                         }
                         sums.bias[k][c] += acc;
                     }
@@ -791,10 +838,13 @@ final class QuadraticEngine {
         return acc;
     }
 
-    /** Offset of channel c, branch k of item b in S (b counted from the first item S holds). */
-    private int branchRow(int b, int c, int k) {
+    /**
+     * Offset of channel c, branch k of item b in an array holding {@code branches} branches per item (S, or its
+     * gradient with all {@code kx}), b counted from the first item the array holds.
+     */
+    private int branchRow(int b, int c, int k, int branches) {
         int p = b * groups + c / outG;
-        return ((p * kx + k) * outG + c % outG) * len;
+        return ((p * branches + k) * outG + c % outG) * len;
     }
 
     /** Offset of channel c of item b in an output-shaped array. */

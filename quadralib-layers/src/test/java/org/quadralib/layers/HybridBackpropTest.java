@@ -202,6 +202,34 @@ class HybridBackpropTest {
         }
     }
 
+    /**
+     * Chunk sizes: the whole batch when it fits the budget, else never above the budget, and a multiple of the
+     * thread count whenever larger than it, so each thread gets as many images of every chunk.
+     */
+    @Test
+    void chunksStayWithinTheBudgetAndSplitEvenlyAmongThreads() {
+        for (int threads = 1; threads <= 4; threads++) {
+            for (int items = 1; items <= 64; items++) {
+                for (int max = threads; max <= items + 2; max++) {
+                    int c = QuadraticEngine.evenChunk(items, max, threads);
+                    String what = items + " items, at most " + max + " a chunk, " + threads + " threads: " + c;
+                    if (max >= items) {
+                        assertEquals(items, c, what);
+                        continue;
+                    }
+                    assertTrue(c >= 1 && c <= max, what);
+                    if (c > threads) {
+                        assertEquals(0, c % threads, what);
+                    }
+                }
+            }
+        }
+        // The CIFAR VGG's 16-pixel layers: 32 images in chunks of 4, not 5+5+5+5+5+5+2; at 8 pixels 4 × 8, not 10+10+10+2.
+        assertEquals(4, QuadraticEngine.evenChunk(32, 5, 2));
+        assertEquals(8, QuadraticEngine.evenChunk(32, 10, 2));
+        assertEquals(2, QuadraticEngine.evenChunk(32, 2, 2));
+    }
+
     @Test
     void onlyParametersGetGradientsWhenTheInputNeedsNone() {
         Init.manualSeed(2);
