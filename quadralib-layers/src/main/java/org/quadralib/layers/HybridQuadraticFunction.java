@@ -8,8 +8,8 @@ import org.quadralib.core.Tensor;
 
 /**
  * Hybrid back-propagation of one quadratic layer call: a custom autograd function whose forward computes the
- * output without keeping the branch outputs, and whose backward recomputes them from the saved input with one
- * stacked GEMM or convolution ({@link QuadraticEngine}).
+ * output without keeping the branch outputs, and whose backward recomputes the ones it needs from the saved input
+ * with one stacked GEMM or convolution ({@link QuadraticEngine}).
  *
  * <p>Inputs: the layer input, then every parameter of the layer (its branch norms' included), in
  * {@link Module#parameters()} order. Saved for backward: the input only (its contiguous form), plus the

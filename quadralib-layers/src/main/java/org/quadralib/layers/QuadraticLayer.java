@@ -27,8 +27,8 @@ import org.quadralib.layers.QuadraticOptions.BackpropMode;
  *
  * <p><b>Back-propagation</b> ({@link QuadraticOptions#mode()}). {@link BackpropMode#HYBRID}: one hand-written
  * autograd function saves only the layer input (plus per-channel branch-norm statistics) and recomputes the
- * stacked branch outputs in backward; a quadratic layer then saves what a first-order layer of the same shape
- * saves. {@link BackpropMode#STANDARD}: the formula composed of autograd ops, which save the branch outputs. Both
+ * stacked branch outputs it needs in backward (PROPOSED: the two product branches, not the linear one); a
+ * quadratic layer then saves what a first-order layer of the same shape saves. {@link BackpropMode#STANDARD}: the formula composed of autograd ops, which save the branch outputs. Both
  * give the same values and gradients. In hybrid mode the branch norms' own forward hooks do not run: their
  * arithmetic is part of the layer's function.
  *

@@ -26,8 +26,9 @@ public record QuadraticOptions(boolean bias, boolean branchNorm, BackpropMode mo
     public enum BackpropMode {
         /**
          * Hybrid back-propagation: forward keeps only the layer input; backward recomputes the stacked branch
-         * outputs with one GEMM or convolution and back-propagates through them by hand. Activation memory about
-         * that of a first-order layer, one extra stacked projection of compute.
+         * outputs it needs with one GEMM or convolution (for PROPOSED the two product branches, whose values the
+         * gradient needs, not the linear one) and back-propagates through them by hand. Activation memory about
+         * that of a first-order layer, one extra stacked projection of compute (two thirds of one for PROPOSED).
          */
         HYBRID,
         /** The formula composed of ordinary autograd ops, which keep every branch output until backward. */
