@@ -499,11 +499,12 @@ final class QuadraticEngine {
 
     /**
      * Gradients given the output gradient {@code gy}: recomputes the branches whose values it needs from {@code x}
-     * (one stacked projection; {@link #recomputedBranches()}), back-propagates through the formula and branch norms element-wise, then through the
-     * projections with one transposed GEMM or convolution per stacked weight. Without batch statistics this runs in
-     * chunks of items ({@link #chunkItems()}), so the recomputed branches and their gradients never exist for the
-     * whole batch at once; a branch norm in training mode, whose backward needs sums over the whole batch, and the
-     * quadratic forms (which chunk their own projection) take the batch in one piece.
+     * (one stacked projection; {@link #recomputedBranches()}), back-propagates through the formula and branch norms
+     * element-wise, then through the projections with one transposed GEMM or convolution per stacked weight.
+     * Without batch statistics this runs in chunks of items ({@link #chunkItems()}), so the recomputed branches and
+     * their gradients never exist for the whole batch at once; a branch norm in training mode, whose backward needs
+     * sums over the whole batch, and the quadratic forms (which chunk their own projection) take the batch in one
+     * piece.
      */
     Gradients backward(float[] x, int[] inputShape, float[] gy, BranchState st, boolean needInput) {
         boolean form = type.hasQuadraticForm();
