@@ -106,7 +106,7 @@ public final class StepBenchmark {
             return new Options(workload, variant, steps, warmup, warmupSeconds, threads, lr, seed);
         }
 
-        private static int integer(String name, String v) {
+        static int integer(String name, String v) {
             try {
                 return Integer.parseInt(v);
             } catch (NumberFormatException e) {
@@ -114,7 +114,7 @@ public final class StepBenchmark {
             }
         }
 
-        private static float number(String name, String v) {
+        static float number(String name, String v) {
             try {
                 return Float.parseFloat(v);
             } catch (NumberFormatException e) {
