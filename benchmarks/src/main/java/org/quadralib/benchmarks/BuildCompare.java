@@ -11,6 +11,7 @@ import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 
 /**
  * Compares the GEMM of two or more builds of the library in one JVM, on a host whose speed drifts by tens of
@@ -236,7 +237,7 @@ public final class BuildCompare {
         float[][][] operands = new float[ns][][];
         for (int s = 0; s < ns; s++) {
             Shape sh = o.shapes().get(s);
-            java.util.Random r = new java.util.Random(42 + s);
+            Random r = new Random(42 + s);
             float[] a = new float[sh.m() * sh.k()];
             float[] b = new float[sh.k() * sh.n()];
             for (int i = 0; i < a.length; i++) {

@@ -166,15 +166,7 @@ final class Im2Col {
         int t0 = lo * w + ox0;
         int t1 = (hi - 1) * w + ox1;
         System.arraycopy(x, xc + t0 + yShift * w + xShift, col, dst + t0, t1 - t0);
-        for (int oy = lo; oy < hi; oy++) {
-            int d = dst + oy * w;
-            for (int ox = 0; ox < ox0; ox++) {
-                col[d + ox] = 0f;
-            }
-            for (int ox = ox1; ox < w; ox++) {
-                col[d + ox] = 0f;
-            }
-        }
+        zeroPaddingColumns(col, dst, lo, hi, w, ox0, ox1);
     }
 
     /**
@@ -191,8 +183,19 @@ final class Im2Col {
         if (lo == hi || ox0 == ox1) {
             return;
         }
+        zeroPaddingColumns(col, src, lo, hi, w, ox0, ox1);
+        int t0 = lo * w + ox0;
+        int t1 = (hi - 1) * w + ox1;
+        addRun(col, src + t0, dx, xc + t0 + yShift * w + xShift, t1 - t0);
+    }
+
+    /**
+     * Zeroes, in rows {@code [lo, hi)} of a flat column row starting at {@code base}, the output columns outside
+     * {@code [ox0, ox1)}: those that fall in the horizontal padding.
+     */
+    private static void zeroPaddingColumns(float[] col, int base, int lo, int hi, int w, int ox0, int ox1) {
         for (int oy = lo; oy < hi; oy++) {
-            int d = src + oy * w;
+            int d = base + oy * w;
             for (int ox = 0; ox < ox0; ox++) {
                 col[d + ox] = 0f;
             }
@@ -200,9 +203,6 @@ final class Im2Col {
                 col[d + ox] = 0f;
             }
         }
-        int t0 = lo * w + ox0;
-        int t1 = (hi - 1) * w + ox1;
-        addRun(col, src + t0, dx, xc + t0 + yShift * w + xShift, t1 - t0);
     }
 
     /**
