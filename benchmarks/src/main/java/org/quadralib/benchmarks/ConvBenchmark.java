@@ -27,6 +27,8 @@ import org.quadralib.core.kernels.Gemm;
  * flops for every pass; JMH labels it ops/s).
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ConvBenchmark -p threads=2</pre>
+ *
+ * <p>{@code -p winograd=false} times the forward pass by im2col + GEMM, as the gradients always run.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -42,6 +44,10 @@ public class ConvBenchmark {
 
     @Param({"1", "2"})
     public int threads;
+
+    /** Whether the forward pass may take the Winograd path ({@link ConvKernels#setWinograd}); the gradients never do. */
+    @Param({"true", "false"})
+    public boolean winograd;
 
     private static final int BATCH = 32;
 
@@ -76,6 +82,7 @@ public class ConvBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         Parallel.setThreads(threads);
+        ConvKernels.setWinograd(winograd);
         String[] p = layer.split("-");
         int cin = Integer.parseInt(p[0]);
         int cout = Integer.parseInt(p[1]);

@@ -132,7 +132,7 @@ abstract class QuadraticProjection {
         }
 
         /** A stacked weight packed by {@link #prepare}, for the forward pass and (or) the input gradient. */
-        private record Packed(float[] w, int rows, Gemm.PackedA forward, Gemm.PackedA backward) {
+        private record Packed(float[] w, int rows, ConvKernels.PackedWeight forward, ConvKernels.PackedWeight backward) {
         }
 
         private final List<Packed> prepared = new ArrayList<>();
@@ -140,9 +140,9 @@ abstract class QuadraticProjection {
         @Override
         void prepare(float[] w, int rows, boolean forward, boolean backward, IntFunction<float[]> alloc) {
             ConvKernels.Geometry g = geometry(1, rows);
-            Gemm.PackedA f = forward && ConvKernels.packedWeightSize(g, false) > 0
+            ConvKernels.PackedWeight f = forward && ConvKernels.packedWeightSize(g, false) > 0
                     ? ConvKernels.packWeight(g, false, w, alloc.apply(ConvKernels.packedWeightSize(g, false))) : null;
-            Gemm.PackedA b = backward && ConvKernels.packedWeightSize(g, true) > 0
+            ConvKernels.PackedWeight b = backward && ConvKernels.packedWeightSize(g, true) > 0
                     ? ConvKernels.packWeight(g, true, w, alloc.apply(ConvKernels.packedWeightSize(g, true))) : null;
             prepared.add(new Packed(w, rows, f, b));
         }

@@ -19,7 +19,8 @@ import org.quadralib.core.memory.Workspace;
  * <p>Strategy: each image (and group) is unfolded by im2col into a per-thread {@link Workspace} column matrix
  * and multiplied with {@link Gemm}; a 1×1 convolution with stride 1 and no padding multiplies the input
  * directly; a convolution with one input channel per group (depthwise, {@code G == C}) runs a direct kernel,
- * where a GEMM would have a reduction depth of only {@code kh·kw}.
+ * where a GEMM would have a reduction depth of only {@code kh·kw}. The forward pass of a 3×3 stride-1 convolution
+ * with at least 16 channels in and out runs by Winograd's F(2×2, 3×3) instead ({@link #winogradEnabled()}).
  *
  * <p>Threads split the batch (each with its own column buffer) when it has at least as many images as
  * threads, otherwise the GEMMs themselves are split. Every sum is formed in an order fixed by the geometry and
@@ -32,7 +33,28 @@ public final class ConvKernels {
     private static final String KEY_COL = "conv.col";
     private static final String KEY_PARTIAL = "conv.dw.partial";
 
+    private static volatile boolean winograd = true;
+
     private ConvKernels() {
+    }
+
+    /**
+     * Whether the forward pass of a 3×3 stride-1 convolution with at least 16 channels on both sides runs by
+     * Winograd's F(2×2, 3×3) ({@code Winograd}: 2.25× fewer multiplications) rather than im2col + GEMM. On by default;
+     * the two differ by float rounding only. The gradients always run by im2col + GEMM (see
+     * {@code benchmarks/README.md} for why).
+     */
+    public static boolean winogradEnabled() {
+        return winograd;
+    }
+
+    /** Turns the Winograd path on or off for all threads (see {@link #winogradEnabled()}). */
+    public static void setWinograd(boolean enabled) {
+        winograd = enabled;
+    }
+
+    private static boolean useWinograd(Geometry g) {
+        return winograd && Winograd.applies(g);
     }
 
     /**
@@ -188,15 +210,15 @@ public final class ConvKernels {
     }
 
     /**
-     * Forward convolution with the weights already packed by {@link #packWeight} ({@code transposed} false), for
+     * Forward convolution with the weights already prepared by {@link #packWeight} ({@code transposed} false), for
      * several calls with the same weights (a layer that convolves its batch in chunks).
      *
      * @param packedWeight {@code packWeight(g', false, weight, …)} for a geometry {@code g'} with this one's
-     *        channels and kernel, or null to pack here
+     *        channels, kernel, strides, paddings and dilations (any batch and image size), or null to prepare here
      * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape or the
      *         packed weights do not have this convolution's shape
      */
-    public static void forward(Geometry g, float[] x, float[] weight, Gemm.PackedA packedWeight, float[] bias,
+    public static void forward(Geometry g, float[] x, float[] weight, PackedWeight packedWeight, float[] bias,
                                float[] out) {
         check(g, "input", x, g.inputSize());
         check(g, "weight", weight, g.weightSize());
@@ -209,7 +231,15 @@ public final class ConvKernels {
             return;
         }
         checkPacked(g, false, packedWeight);
-        Gemm.PackedA packed = packedWeight != null ? packedWeight : packWeight(g, false, weight);
+        if (packedWeight != null ? packedWeight.winograd != null : useWinograd(g)) {
+            if (g.n() > 0) {
+                Gemm.PackedA[] u = packedWeight != null ? packedWeight.winograd
+                        : Winograd.prepare(g, weight, Workspace.get(KEY_PACKED_WEIGHT, Winograd.preparedSize(g)));
+                Winograd.forward(g, x, u, bias, out);
+            }
+            return;
+        }
+        Gemm.PackedA packed = packedWeight != null ? packedWeight.gemm : packWeight(g, false, weight);
         batch(g, (b0, b1) -> {
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {
@@ -219,44 +249,85 @@ public final class ConvKernels {
     }
 
     /**
+     * A convolution's weights prepared once for several calls with the same weights: packed as every image's GEMM
+     * reads them, or, for a forward pass that takes the Winograd path, transformed and packed for its 16 products.
+     * Obtain one from {@link #packWeight}; it refers to the weight array and the buffer it was given, neither of
+     * which may change while it is in use.
+     */
+    public static final class PackedWeight {
+        private final Geometry shape;
+        private final boolean transposed;
+        private final Gemm.PackedA gemm;
+        private final Gemm.PackedA[] winograd;
+
+        private PackedWeight(Geometry shape, boolean transposed, Gemm.PackedA gemm, Gemm.PackedA[] winograd) {
+            this.shape = shape;
+            this.transposed = transposed;
+            this.gemm = gemm;
+            this.winograd = winograd;
+        }
+
+        /** Whether these are the input gradient's weights ({@code packWeight(…, true, …)}). */
+        public boolean transposed() {
+            return transposed;
+        }
+
+        /** Whether the convolution runs by Winograd's algorithm with these weights. */
+        public boolean winograd() {
+            return winograd != null;
+        }
+    }
+
+    /**
      * Floats of the buffer {@link #packWeight} needs: 0 for a grouped or depthwise convolution, which packs nothing.
+     * A forward pass that takes the Winograd path (see {@link #winogradEnabled()}) needs its 16 transformed filter
+     * matrices, packed: about 2.8 times the weights.
      */
     public static int packedWeightSize(Geometry g, boolean transposed) {
         if (g.groups() != 1) {
             return 0;
         }
+        if (!transposed && useWinograd(g)) {
+            return Winograd.preparedSize(g);
+        }
         return transposed ? Gemm.packedSizeA(g.patch(), g.cout()) : Gemm.packedSizeA(g.cout(), g.patch());
     }
 
     /**
-     * The weights packed as every image's GEMM reads them: W for the forward pass, Wᵀ ({@code transposed}) for the
-     * input gradient; null for a grouped or depthwise convolution. The result refers to {@code weight} and
-     * {@code buffer}, which must not change while it is used.
+     * The weights prepared as every call with this geometry's channels and kernel reads them (any batch or image
+     * size): W for the forward pass, Wᵀ ({@code transposed}) for the input gradient; null for a grouped or depthwise
+     * convolution. The result refers to {@code weight} and {@code buffer}, which must not change while it is used.
      *
      * @param buffer at least {@link #packedWeightSize} floats, overwritten
      * @throws IllegalArgumentException naming conv2d if the weight array is shorter than its shape or the buffer
      *         too short
      */
-    public static Gemm.PackedA packWeight(Geometry g, boolean transposed, float[] weight, float[] buffer) {
+    public static PackedWeight packWeight(Geometry g, boolean transposed, float[] weight, float[] buffer) {
         check(g, "weight", weight, g.weightSize());
         if (g.groups() != 1) {
             return null;
         }
         check(g, "packed weight buffer", buffer, packedWeightSize(g, transposed));
-        int rows = transposed ? g.patch() : g.cout();
-        int depth = transposed ? g.cout() : g.patch();
-        return Gemm.packA(transposed, rows, depth, weight, 0, g.patch(), buffer);
-    }
-
-    private static void checkPacked(Geometry g, boolean transposed, Gemm.PackedA p) {
-        if (p == null) {
-            return;
+        if (!transposed && useWinograd(g)) {
+            return new PackedWeight(g, false, null, Winograd.prepare(g, weight, buffer));
         }
         int rows = transposed ? g.patch() : g.cout();
         int depth = transposed ? g.cout() : g.patch();
-        if (g.groups() != 1 || p.transposed() != transposed || p.rows() != rows || p.depth() != depth) {
-            throw new IllegalArgumentException("conv2d: packed weights of " + p.rows() + "x" + p.depth()
-                    + (p.transposed() ? " (transposed)" : "") + " do not fit " + g + (transposed ? " (input gradient)" : ""));
+        return new PackedWeight(g, transposed, Gemm.packA(transposed, rows, depth, weight, 0, g.patch(), buffer),
+                null);
+    }
+
+    private static void checkPacked(Geometry g, boolean transposed, PackedWeight p) {
+        if (p == null) {
+            return;
+        }
+        Geometry s = p.shape;
+        boolean same = s.c() == g.c() && s.cout() == g.cout() && s.kh() == g.kh() && s.kw() == g.kw()
+                && s.sh() == g.sh() && s.sw() == g.sw() && s.ph() == g.ph() && s.pw() == g.pw() && s.dh() == g.dh()
+                && s.dw() == g.dw() && s.groups() == g.groups();
+        if (!same || p.transposed != transposed) {
+            throw new IllegalArgumentException("conv2d: packed weights of " + s + (p.transposed ? " (transposed)" : "")
+                    + " do not fit " + g + (transposed ? " (input gradient)" : ""));
         }
     }
 
@@ -269,7 +340,10 @@ public final class ConvKernels {
         if (g.groups() != 1) {
             return null;
         }
-        return packWeight(g, transposed, weight, Workspace.get(KEY_PACKED_WEIGHT, packedWeightSize(g, transposed)));
+        int rows = transposed ? g.patch() : g.cout();
+        int depth = transposed ? g.cout() : g.patch();
+        return Gemm.packA(transposed, rows, depth, weight, 0, g.patch(),
+                Workspace.get(KEY_PACKED_WEIGHT, Gemm.packedSizeA(rows, depth)));
     }
 
     private static void forwardImage(Geometry g, int b, float[] x, float[] weight, Gemm.PackedA packed, float[] bias,
@@ -320,15 +394,15 @@ public final class ConvKernels {
     }
 
     /**
-     * Gradient of the input with the weights already packed by {@link #packWeight} ({@code transposed} true), for
+     * Gradient of the input with the weights already prepared by {@link #packWeight} ({@code transposed} true), for
      * several calls with the same weights.
      *
-     * @param packedWeight {@code packWeight(g', true, weight, …)} for a geometry {@code g'} with this one's channels
-     *        and kernel, or null to pack here
+     * @param packedWeight {@code packWeight(g', true, weight, …)} for a geometry {@code g'} with this one's channels,
+     *        kernel, strides, paddings and dilations (any batch and image size), or null to prepare here
      * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape or the
      *         packed weights do not have this convolution's shape
      */
-    public static void backwardInput(Geometry g, float[] gradOut, float[] weight, Gemm.PackedA packedWeight,
+    public static void backwardInput(Geometry g, float[] gradOut, float[] weight, PackedWeight packedWeight,
                                      float[] gradX) {
         check(g, "output gradient", gradOut, g.outputSize());
         check(g, "weight", weight, g.weightSize());
@@ -338,7 +412,7 @@ public final class ConvKernels {
             return;
         }
         checkPacked(g, true, packedWeight);
-        Gemm.PackedA packed = packedWeight != null ? packedWeight : packWeight(g, true, weight);
+        Gemm.PackedA packed = packedWeight != null ? packedWeight.gemm : packWeight(g, true, weight);
         batch(g, (b0, b1) -> {
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {

@@ -166,8 +166,9 @@ public final class Gemm {
         private final int aOff;
         private final int lda;
         private final float[] packed;
+        private final int packedOff;
 
-        private PackedA(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] packed) {
+        private PackedA(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] packed, int packedOff) {
             this.transA = transA;
             this.m = m;
             this.k = k;
@@ -175,6 +176,7 @@ public final class Gemm {
             this.aOff = aOff;
             this.lda = lda;
             this.packed = packed;
+            this.packedOff = packedOff;
         }
 
         /** Rows of op(A) (and of every C it multiplies into). */
@@ -223,17 +225,22 @@ public final class Gemm {
      * @throws NullPointerException if {@code a} (for a non-empty A) or {@code buffer} is null
      */
     public static PackedA packA(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] buffer) {
+        return packA(transA, m, k, a, aOff, lda, buffer, 0);
+    }
+
+    /** {@link #packA(boolean, int, int, float[], int, int, float[])} into {@code buffer} from {@code bufferOff}. */
+    static PackedA packA(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] buffer, int bufferOff) {
         int size = packedSizeA(m, k);
         Objects.requireNonNull(buffer, "buffer");
-        if (buffer.length < size) {
+        if (buffer.length - bufferOff < size) {
             throw new IllegalArgumentException("packA: a packed " + m + "x" + k + " operand needs " + size
-                    + " floats, buffer has " + buffer.length);
+                    + " floats, buffer has " + (buffer.length - bufferOff) + " from " + bufferOff);
         }
         if (m > 0 && k > 0) {
             checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
-            impl().packAllA(transA, a, aOff, lda, m, k, buffer);
+            impl().packAllA(transA, a, aOff, lda, m, k, buffer, bufferOff);
         }
-        return new PackedA(transA, m, k, a, aOff, lda, buffer);
+        return new PackedA(transA, m, k, a, aOff, lda, buffer, bufferOff);
     }
 
     /**
@@ -257,7 +264,8 @@ public final class Gemm {
             return;
         }
         checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
-        impl().gemm(a.transA, transB, m, n, k, alpha, a.a, a.aOff, a.lda, a.packed, b, bOff, ldb, beta, c, cOff, ldc);
+        impl().gemm(a.transA, transB, m, n, k, alpha, a.a, a.aOff, a.lda, a.packed, a.packedOff, b, bOff, ldb, beta, c,
+                cOff, ldc);
     }
 
     /**
@@ -275,6 +283,36 @@ public final class Gemm {
             return true;
         }
         return false;
+    }
+
+    /** Floats of a whole packed {@code k × n} B for {@link #sgemmPackedB}. */
+    static int packedSizeB(int n, int k) {
+        return (int) impl().packedSizeB(n, k);
+    }
+
+    /** Columns per sliver of a packed B (a multiple of the Vector API's lane count for {@link Kernel#VECTOR}). */
+    static int sliverWidthB() {
+        return impl().nr;
+    }
+
+    /**
+     * Where step {@code p} of sliver {@code s} (columns {@code s·sliverWidthB() …}, one float each, contiguous)
+     * starts in a packed {@code k × n} B.
+     */
+    static int packedIndexB(int n, int k, int p, int s) {
+        return impl().packedIndexB(n, k, p, s);
+    }
+
+    /**
+     * {@code C = op(A) · B} on the calling thread, A packed by {@link #packA} and B ({@code a.depth() × n}) written
+     * packed by the caller from {@code bOff} at the offsets {@link #packedIndexB} gives: a Winograd convolution
+     * transforms its input straight into this layout. Columns of a last, partial sliver past {@code n} must hold
+     * finite values; {@code a.depth()} must be at least 1.
+     */
+    static void sgemmPackedB(PackedA a, int n, float[] packedB, int bOff, float[] c, int cOff, int ldc) {
+        if (a.m > 0 && n > 0) {
+            impl().gemmPacked(a.m, n, a.k, a.packed, a.packedOff, packedB, bOff, c, cOff, ldc);
+        }
     }
 
     private static PackedGemm impl() {

@@ -95,16 +95,17 @@ abstract class PackedGemm {
     final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                     float beta, float[] c, int cOff, int ldc) {
-        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc);
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, null, 0, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     /**
      * As {@link #gemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[],
-     * int, int)}, with op(A) already packed by {@link #packAllA} into {@code preA} when it is not null (the stored A
+     * int, int)}, with op(A) already packed by {@link #packAllA} into {@code preA} from {@code preAOff} when it is not
+     * null (the stored A
      * is then read only by the unpacked paths).
      */
     final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                    float[] a, int aOff, int lda, float[] preA, float[] b, int bOff, int ldb,
+                    float[] a, int aOff, int lda, float[] preA, int preAOff, float[] b, int bOff, int ldb,
                     float beta, float[] c, int cOff, int ldc) {
         if (!transA && transB && (long) m * n <= DOT_MAX_OUTPUTS) {
             dots(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
@@ -124,7 +125,7 @@ abstract class PackedGemm {
         int mSlivers = (m + mr - 1) / mr;
         int nSlivers = (n + nr - 1) / nr;
         if (threads == 1 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
-            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, preA, b, bOff, ldb, null,
+            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, preA, preAOff, b, bOff, ldb, null, 0,
                     beta, c, cOff, ldc, 0, mSlivers, 0, n);
         } else if (mSlivers >= 2 * threads) {
             // Each thread owns a block of rows. B is packed once, each thread packing a share of its slivers, and
@@ -137,11 +138,11 @@ abstract class PackedGemm {
                 Parallel.forChunks(nSlivers, threads, (s0, s1) -> packAllB(transB, b, bOff, ldb, n, k, preB, s0, s1));
             }
             Parallel.forChunks(mSlivers, threads, (r0, r1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, preA, b, bOff, ldb, preB, beta, c, cOff, ldc, r0, r1, 0, n));
+                    a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, 0, beta, c, cOff, ldc, r0, r1, 0, n));
         } else {
             // Few rows: each thread owns a block of columns and packs the (small) A itself.
             Parallel.forChunks(nSlivers, threads, (s0, s1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, preA, b, bOff, ldb, null, beta, c, cOff, ldc, 0, mSlivers, s0 * nr,
+                    a, aOff, lda, preA, preAOff, b, bOff, ldb, null, 0, beta, c, cOff, ldc, 0, mSlivers, s0 * nr,
                     Math.min(n, s1 * nr)));
         }
     }
@@ -158,16 +159,16 @@ abstract class PackedGemm {
     }
 
     /**
-     * Packs all of op(A) ({@code m × k}) into {@code dst} from index 0: K block by K block, the block starting at
+     * Packs all of op(A) ({@code m × k}) into {@code dst} from {@code dstOff}: K block by K block, the block starting at
      * step {@code pc} from {@code mSlivers·aStep·pc}, each holding every sliver as {@link #packA} packs it.
      */
-    final void packAllA(boolean transA, float[] a, int aOff, int lda, int m, int k, float[] dst) {
+    final void packAllA(boolean transA, float[] a, int aOff, int lda, int m, int k, float[] dst, int dstOff) {
         int mSlivers = (m + mr - 1) / mr;
         int kcEven = kcEven(k);
         Parallel.RangeBody body = (r0, r1) -> {
             for (int pc = 0; pc < k; pc += kcEven) {
                 int kc = Math.min(kcEven, k - pc);
-                packA(transA, a, aOff, lda, pc, kc, m, dst, mSlivers * aStep * pc + r0 * aStep * kc, r0, r1);
+                packA(transA, a, aOff, lda, pc, kc, m, dst, dstOff + mSlivers * aStep * pc + r0 * aStep * kc, r0, r1);
             }
         };
         // Threads pack their own slivers: a quadratic VGG layer's stacked weights, packed before every chunk of
@@ -180,9 +181,32 @@ abstract class PackedGemm {
     }
 
     /** Floats {@link #packAllB} needs for a {@code k × n} op(B): every sliver of every K block. */
-    private long packedSizeB(int n, int k) {
+    final long packedSizeB(int n, int k) {
         int kBlocks = (k + kcBlock - 1) / kcBlock;
         return (long) ((n + nr - 1) / nr) * ((long) nr * k + 16L * kBlocks);
+    }
+
+    /**
+     * Where step {@code p} of sliver {@code s} (its {@code nr} floats, columns {@code s·nr …}) starts in a whole packed
+     * {@code k × n} op(B) as {@link #packAllB} lays it out, for a caller that writes B packed.
+     */
+    final int packedIndexB(int n, int k, int p, int s) {
+        int kcEven = kcEven(k);
+        int index = p / kcEven;
+        int pc = index * kcEven;
+        return blockOffsetB((n + nr - 1) / nr, nr, pc, index) + s * sliverStrideB(Math.min(kcEven, k - pc))
+                + (p - pc) * nr;
+    }
+
+    /**
+     * {@code C = op(A) · B} ({@code m × n}, {@code k} deep) on the calling thread, with op(A) packed by
+     * {@link #packAllA} (from {@code preAOff}) and B written packed by the caller from {@code preBOff} (see
+     * {@link #packedIndexB}).
+     */
+    final void gemmPacked(int m, int n, int k, float[] preA, int preAOff, float[] preB, int preBOff, float[] c,
+                          int cOff, int ldc) {
+        blocked(false, false, m, n, k, 1f, null, 0, 0, preA, preAOff, null, 0, 0, preB, preBOff, 0f, c, cOff, ldc, 0,
+                (m + mr - 1) / mr, 0, n);
     }
 
     /** Start of the K block at step {@code pc} (the {@code index}-th block) in a whole packed B of {@code slivers}. */
@@ -213,8 +237,9 @@ abstract class PackedGemm {
      * of packing when not null.
      */
     private void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                         float[] a, int aOff, int lda, float[] preA, float[] b, int bOff, int ldb, float[] preB,
-                         float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0, int j1) {
+                         float[] a, int aOff, int lda, float[] preA, int preAOff, float[] b, int bOff, int ldb,
+                         float[] preB,
+                         int preBOff, float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0, int j1) {
         int kcEven = kcEven(k);
         int mSlivers = (m + mr - 1) / mr;
         int nSlivers = (n + nr - 1) / nr;
@@ -230,7 +255,7 @@ abstract class PackedGemm {
                 int ie = Math.min(r1, ic + mcSlivers);
                 int apBase = 0;
                 if (preA != null) {
-                    apBase = mSlivers * aStep * pc + ic * aStep * kc;
+                    apBase = preAOff + mSlivers * aStep * pc + ic * aStep * kc;
                 } else {
                     packA(transA, a, aOff, lda, pc, kc, m, ap, 0, ic, ie);
                 }
@@ -239,7 +264,7 @@ abstract class PackedGemm {
                     int slivers = (nc + nr - 1) / nr;
                     int bpBase = 0;
                     if (preB != null) {
-                        bpBase = blockOffsetB(nSlivers, nr, pc, index) + jc / nr * sliverStrideB(kc);
+                        bpBase = preBOff + blockOffsetB(nSlivers, nr, pc, index) + jc / nr * sliverStrideB(kc);
                     } else {
                         packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp, 0, slivers);
                     }
