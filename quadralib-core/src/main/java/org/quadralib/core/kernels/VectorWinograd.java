@@ -4,10 +4,14 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The per-run transforms of {@link Winograd} on the JDK Vector API, a vector of consecutive tiles per operation:
+ * The transforms of {@link Winograd} on the JDK Vector API, a vector of consecutive tiles per operation:
  * the same additions in the same order as the plain loops, lane by lane, so both give the same results. C2 leaves
  * the plain loops scalar (16 loads, 32 additions and 16 scattered stores per tile, measured at 30–40 ns a tile and
  * channel); here each instruction serves {@code lanes} tiles.
+ *
+ * <p>No vector leaves a method (an argument or a result that is a vector is boxed on the heap unless C2 inlines
+ * the call), and the allocation counters of the step benchmark are the check that C2 intrinsified every
+ * operation: when it does not, each vector operation allocates.
  *
  * <p>Only loaded when the {@code jdk.incubator.vector} module is in the boot layer ({@link Winograd} checks).
  */
@@ -19,10 +23,22 @@ final class VectorWinograd {
     private VectorWinograd() {
     }
 
-    /** {@link Winograd#inputRunScalar}, a vector of tiles at a time, the remainder by the plain loop. */
+    /**
+     * {@link Winograd#inputRunScalar}, a vector of tiles at a time, the remainder by the plain loop. The 16 planes are
+     * written in two passes of eight, each its own method: with all 64 vector operations of a tile in one method, an
+     * allocation profile of the W3 step found this loop's vectors allocated on the heap (C2 had left operations it
+     * could not intrinsify), 10 MB per thread per step, in some JVM runs and not others.
+     */
     static void inputRun(float[] rows, int span, int from, int to, float[] v, int o, int plane) {
-        int tx = from;
-        for (; tx + L <= to; tx += L) {
+        int end = from + (to - from) / L * L;
+        inputUpper(rows, span, from, end, v, o, plane);
+        inputLower(rows, span, from, end, v, o, plane);
+        Winograd.inputRunScalar(rows, span, end, to, v, o, plane);
+    }
+
+    /** Rows 0 and 1 of {@code Bᵀ d} ({@code d0 − d2}, {@code d1 + d2}) times B: planes 0–7. */
+    private static void inputUpper(float[] rows, int span, int from, int to, float[] v, int o, int plane) {
+        for (int tx = from; tx < to; tx += L) {
             FloatVector d00 = FloatVector.fromArray(S, rows, tx);
             FloatVector d01 = FloatVector.fromArray(S, rows, span + tx);
             FloatVector d02 = FloatVector.fromArray(S, rows, tx + 1);
@@ -35,51 +51,70 @@ final class VectorWinograd {
             FloatVector d21 = FloatVector.fromArray(S, rows, 5 * span + tx);
             FloatVector d22 = FloatVector.fromArray(S, rows, 4 * span + tx + 1);
             FloatVector d23 = FloatVector.fromArray(S, rows, 5 * span + tx + 1);
-            int at = o + tx;
-            // each row of Bᵀ d, times B, into four planes (written out: C2 does not always inline a helper
-            // taking vectors, and a vector that leaves compiled code is boxed on the heap)
+            int p = o + tx;
             FloatVector r0 = d00.sub(d20);
             FloatVector r1 = d01.sub(d21);
             FloatVector r2 = d02.sub(d22);
             FloatVector r3 = d03.sub(d23);
-            int p0 = at;
-            r0.sub(r2).intoArray(v, p0);
-            r1.add(r2).intoArray(v, p0 + plane);
-            r2.sub(r1).intoArray(v, p0 + 2 * plane);
-            r1.sub(r3).intoArray(v, p0 + 3 * plane);
+            r0.sub(r2).intoArray(v, p);
+            r1.add(r2).intoArray(v, p + plane);
+            r2.sub(r1).intoArray(v, p + 2 * plane);
+            r1.sub(r3).intoArray(v, p + 3 * plane);
+            p += 4 * plane;
             r0 = d10.add(d20);
             r1 = d11.add(d21);
             r2 = d12.add(d22);
             r3 = d13.add(d23);
-            int p4 = 4 * plane + at;
-            r0.sub(r2).intoArray(v, p4);
-            r1.add(r2).intoArray(v, p4 + plane);
-            r2.sub(r1).intoArray(v, p4 + 2 * plane);
-            r1.sub(r3).intoArray(v, p4 + 3 * plane);
-            r0 = d20.sub(d10);
-            r1 = d21.sub(d11);
-            r2 = d22.sub(d12);
-            r3 = d23.sub(d13);
-            int p8 = 8 * plane + at;
-            r0.sub(r2).intoArray(v, p8);
-            r1.add(r2).intoArray(v, p8 + plane);
-            r2.sub(r1).intoArray(v, p8 + 2 * plane);
-            r1.sub(r3).intoArray(v, p8 + 3 * plane);
-            r0 = d10.sub(FloatVector.fromArray(S, rows, 6 * span + tx));
-            r1 = d11.sub(FloatVector.fromArray(S, rows, 7 * span + tx));
-            r2 = d12.sub(FloatVector.fromArray(S, rows, 6 * span + tx + 1));
-            r3 = d13.sub(FloatVector.fromArray(S, rows, 7 * span + tx + 1));
-            int p12 = 12 * plane + at;
-            r0.sub(r2).intoArray(v, p12);
-            r1.add(r2).intoArray(v, p12 + plane);
-            r2.sub(r1).intoArray(v, p12 + 2 * plane);
-            r1.sub(r3).intoArray(v, p12 + 3 * plane);
+            r0.sub(r2).intoArray(v, p);
+            r1.add(r2).intoArray(v, p + plane);
+            r2.sub(r1).intoArray(v, p + 2 * plane);
+            r1.sub(r3).intoArray(v, p + 3 * plane);
         }
-        Winograd.inputRunScalar(rows, span, tx, to, v, o, plane);
     }
 
-    /** {@link Winograd#outputRun}, a vector of tiles at a time, the remainder by the plain loop. */
-    static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int tw) {
+    /** Rows 2 and 3 of {@code Bᵀ d} ({@code d2 − d1}, {@code d1 − d3}) times B: planes 8–15. */
+    private static void inputLower(float[] rows, int span, int from, int to, float[] v, int o, int plane) {
+        for (int tx = from; tx < to; tx += L) {
+            FloatVector d10 = FloatVector.fromArray(S, rows, 2 * span + tx);
+            FloatVector d11 = FloatVector.fromArray(S, rows, 3 * span + tx);
+            FloatVector d12 = FloatVector.fromArray(S, rows, 2 * span + tx + 1);
+            FloatVector d13 = FloatVector.fromArray(S, rows, 3 * span + tx + 1);
+            FloatVector d20 = FloatVector.fromArray(S, rows, 4 * span + tx);
+            FloatVector d21 = FloatVector.fromArray(S, rows, 5 * span + tx);
+            FloatVector d22 = FloatVector.fromArray(S, rows, 4 * span + tx + 1);
+            FloatVector d23 = FloatVector.fromArray(S, rows, 5 * span + tx + 1);
+            FloatVector d30 = FloatVector.fromArray(S, rows, 6 * span + tx);
+            FloatVector d31 = FloatVector.fromArray(S, rows, 7 * span + tx);
+            FloatVector d32 = FloatVector.fromArray(S, rows, 6 * span + tx + 1);
+            FloatVector d33 = FloatVector.fromArray(S, rows, 7 * span + tx + 1);
+            int p = o + tx + 8 * plane;
+            FloatVector r0 = d20.sub(d10);
+            FloatVector r1 = d21.sub(d11);
+            FloatVector r2 = d22.sub(d12);
+            FloatVector r3 = d23.sub(d13);
+            r0.sub(r2).intoArray(v, p);
+            r1.add(r2).intoArray(v, p + plane);
+            r2.sub(r1).intoArray(v, p + 2 * plane);
+            r1.sub(r3).intoArray(v, p + 3 * plane);
+            p += 4 * plane;
+            r0 = d10.sub(d30);
+            r1 = d11.sub(d31);
+            r2 = d12.sub(d32);
+            r3 = d13.sub(d33);
+            r0.sub(r2).intoArray(v, p);
+            r1.add(r2).intoArray(v, p + plane);
+            r2.sub(r1).intoArray(v, p + 2 * plane);
+            r1.sub(r3).intoArray(v, p + 3 * plane);
+        }
+    }
+
+    /**
+     * {@link Winograd#outputRun}, a vector of tiles at a time, the remainder by the plain loop.
+     */
+    static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
+        // a broadcast vector, not add(float): C2 did not always intrinsify the scalar form here, and every vector of
+        // the loop was then allocated on the heap
+        FloatVector b = FloatVector.broadcast(S, bias);
         int j = from;
         for (; j + L <= to; j += L) {
             int i = i0 + j;
@@ -96,15 +131,15 @@ final class VectorWinograd {
             FloatVector s01 = FloatVector.fromArray(S, m, plane + i).add(m11).add(m21);
             FloatVector s02 = FloatVector.fromArray(S, m, 2 * plane + i).add(m12).add(m22);
             FloatVector s03 = FloatVector.fromArray(S, m, 3 * plane + i).add(m13).add(m23);
-            s00.add(s01).add(s02).add(bias).intoArray(rows, j);
-            s01.sub(s02).sub(s03).add(bias).intoArray(rows, tw + j);
+            s00.add(s01).add(s02).add(b).intoArray(rows, j);
+            s01.sub(s02).sub(s03).add(b).intoArray(rows, stride + j);
             FloatVector s10 = m10.sub(m20).sub(FloatVector.fromArray(S, m, 12 * plane + i));
             FloatVector s11 = m11.sub(m21).sub(FloatVector.fromArray(S, m, 13 * plane + i));
             FloatVector s12 = m12.sub(m22).sub(FloatVector.fromArray(S, m, 14 * plane + i));
             FloatVector s13 = m13.sub(m23).sub(FloatVector.fromArray(S, m, 15 * plane + i));
-            s10.add(s11).add(s12).add(bias).intoArray(rows, 2 * tw + j);
-            s11.sub(s12).sub(s13).add(bias).intoArray(rows, 3 * tw + j);
+            s10.add(s11).add(s12).add(b).intoArray(rows, 2 * stride + j);
+            s11.sub(s12).sub(s13).add(b).intoArray(rows, 3 * stride + j);
         }
-        Winograd.outputRun(m, i0, plane, j, to, bias, rows, tw);
+        Winograd.outputRun(m, i0, plane, j, to, bias, rows, stride);
     }
 }

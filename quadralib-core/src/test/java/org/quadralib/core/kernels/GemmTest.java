@@ -295,4 +295,48 @@ class GemmTest {
         assertEquals(0, p.exitValue(), output);
         assertTrue(output.contains("SCALAR 40.0"), output);
     }
+
+    /**
+     * A B written by the caller at {@link Gemm#packedIndexB}'s offsets (several K blocks, a partial last sliver) and an
+     * A packed at an offset give exactly what {@code sgemm} computes from the stored operands.
+     */
+    @Test
+    void callerPackedOperandsGiveTheStoredProduct() {
+        int m = 13;
+        int n = 37;
+        int k = 1100;
+        Random r = new Random(41);
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = r.nextFloat() - 0.5f;
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = r.nextFloat() - 0.5f;
+        }
+        float[] expected = new float[m * n];
+        Gemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+
+        int aOff = 5;
+        float[] aBuffer = new float[aOff + Gemm.packedSizeA(m, k)];
+        Gemm.PackedA pa = Gemm.packA(false, m, k, a, 0, k, aBuffer, aOff);
+        int nr = Gemm.sliverWidthB();
+        int bOff = 3;
+        float[] packedB = new float[bOff + Gemm.packedSizeB(n, k)];
+        Arrays.fill(packedB, Float.NaN);
+        for (int p = 0; p < k; p++) {
+            for (int s = 0; s * nr < n; s++) {
+                int at = bOff + Gemm.packedIndexB(n, k, p, s);
+                for (int j = 0; j < nr; j++) {
+                    int col = s * nr + j;
+                    packedB[at + j] = col < n ? b[p * n + col] : 0f;
+                }
+            }
+        }
+        float[] c = new float[2 + m * n];
+        Arrays.fill(c, Float.NaN);
+        Gemm.sgemmPackedB(pa, n, packedB, bOff, c, 2, n);
+        assertArrayEquals(expected, Arrays.copyOfRange(c, 2, c.length));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.packA(false, m, k, a, 0, k, aBuffer, aOff + 1));
+    }
 }
