@@ -101,8 +101,7 @@ abstract class PackedGemm {
     /**
      * As {@link #gemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float, float[],
      * int, int)}, with op(A) already packed by {@link #packAllA} into {@code preA} from {@code preAOff} when it is not
-     * null (the stored A
-     * is then read only by the unpacked paths).
+     * null (the stored A is then read only by the unpacked paths).
      */
     final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                     float[] a, int aOff, int lda, float[] preA, int preAOff, float[] b, int bOff, int ldb,
@@ -159,8 +158,8 @@ abstract class PackedGemm {
     }
 
     /**
-     * Packs all of op(A) ({@code m × k}) into {@code dst} from {@code dstOff}: K block by K block, the block starting at
-     * step {@code pc} from {@code mSlivers·aStep·pc}, each holding every sliver as {@link #packA} packs it.
+     * Packs all of op(A) ({@code m × k}) into {@code dst} from {@code dstOff}: K block by K block, the block starting
+     * at step {@code pc} {@code mSlivers·aStep·pc} further, each holding every sliver as {@link #packA} packs it.
      */
     final void packAllA(boolean transA, float[] a, int aOff, int lda, int m, int k, float[] dst, int dstOff) {
         int mSlivers = (m + mr - 1) / mr;
@@ -238,8 +237,8 @@ abstract class PackedGemm {
      */
     private void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] preA, int preAOff, float[] b, int bOff, int ldb,
-                         float[] preB,
-                         int preBOff, float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0, int j1) {
+                         float[] preB, int preBOff, float beta, float[] c, int cOff, int ldc, int r0, int r1, int j0,
+                         int j1) {
         int kcEven = kcEven(k);
         int mSlivers = (m + mr - 1) / mr;
         int nSlivers = (n + nr - 1) / nr;

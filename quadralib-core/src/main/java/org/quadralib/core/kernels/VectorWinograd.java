@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The transforms of {@link Winograd} on the JDK Vector API, a vector of consecutive tiles per operation:
+ * The input transform of {@link Winograd} on the JDK Vector API, a vector of consecutive tiles per operation:
  * the same additions in the same order as the plain loops, lane by lane, so both give the same results. C2 leaves
  * the plain loops scalar (16 loads, 32 additions and 16 scattered stores per tile, measured at 30–40 ns a tile and
  * channel); here each instruction serves {@code lanes} tiles.
@@ -108,38 +108,4 @@ final class VectorWinograd {
         }
     }
 
-    /**
-     * {@link Winograd#outputRun}, a vector of tiles at a time, the remainder by the plain loop.
-     */
-    static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
-        // a broadcast vector, not add(float): C2 did not always intrinsify the scalar form here, and every vector of
-        // the loop was then allocated on the heap
-        FloatVector b = FloatVector.broadcast(S, bias);
-        int j = from;
-        for (; j + L <= to; j += L) {
-            int i = i0 + j;
-            FloatVector m10 = FloatVector.fromArray(S, m, 4 * plane + i);
-            FloatVector m11 = FloatVector.fromArray(S, m, 5 * plane + i);
-            FloatVector m12 = FloatVector.fromArray(S, m, 6 * plane + i);
-            FloatVector m13 = FloatVector.fromArray(S, m, 7 * plane + i);
-            FloatVector m20 = FloatVector.fromArray(S, m, 8 * plane + i);
-            FloatVector m21 = FloatVector.fromArray(S, m, 9 * plane + i);
-            FloatVector m22 = FloatVector.fromArray(S, m, 10 * plane + i);
-            FloatVector m23 = FloatVector.fromArray(S, m, 11 * plane + i);
-            // rows: Aᵀ M (2 × 4)
-            FloatVector s00 = FloatVector.fromArray(S, m, i).add(m10).add(m20);
-            FloatVector s01 = FloatVector.fromArray(S, m, plane + i).add(m11).add(m21);
-            FloatVector s02 = FloatVector.fromArray(S, m, 2 * plane + i).add(m12).add(m22);
-            FloatVector s03 = FloatVector.fromArray(S, m, 3 * plane + i).add(m13).add(m23);
-            s00.add(s01).add(s02).add(b).intoArray(rows, j);
-            s01.sub(s02).sub(s03).add(b).intoArray(rows, stride + j);
-            FloatVector s10 = m10.sub(m20).sub(FloatVector.fromArray(S, m, 12 * plane + i));
-            FloatVector s11 = m11.sub(m21).sub(FloatVector.fromArray(S, m, 13 * plane + i));
-            FloatVector s12 = m12.sub(m22).sub(FloatVector.fromArray(S, m, 14 * plane + i));
-            FloatVector s13 = m13.sub(m23).sub(FloatVector.fromArray(S, m, 15 * plane + i));
-            s10.add(s11).add(s12).add(b).intoArray(rows, 2 * stride + j);
-            s11.sub(s12).sub(s13).add(b).intoArray(rows, 3 * stride + j);
-        }
-        Winograd.outputRun(m, i0, plane, j, to, bias, rows, stride);
-    }
 }

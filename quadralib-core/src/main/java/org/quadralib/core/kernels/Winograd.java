@@ -346,8 +346,8 @@ final class Winograd {
     /**
      * {@code out[b, o, 2ty + i, 2tx + j] = (Aᵀ M A)_{ij} + bias[o]} for the real tiles among {@code [t0, t1)} from
      * {@code m[ξ, o, t − t0]} (planes {@link #planeStride} apart), skipping outputs past the last row or column. The
-     * block is transformed into even and odd output columns first, a vector of tiles at a time, then each tile
-     * row's outputs are interleaved into place.
+     * block is transformed into even and odd output columns first, then each tile row's outputs are interleaved into
+     * place.
      */
     static void transformOutput(float[] m, int cout, int oh, int ow, int th, int tw, int t0, int t1, float[] bias,
                                 float[] out) {
@@ -361,11 +361,9 @@ final class Winograd {
         int kk0 = t0 - b0 * perImage - ty0 * cols;
         for (int o = 0; o < cout; o++) {
             float bv = bias == null ? 0f : bias[o];
-            if (VECTOR) {
-                VectorWinograd.outputRun(m, o * count, plane, 0, count, bv, rows, count);
-            } else {
-                outputRun(m, o * count, plane, 0, count, bv, rows, count);
-            }
+            // plain Java: the Vector API version of this loop was faster but, in some JVM runs, C2 left its
+            // operations unintrinsified and every vector was allocated on the heap (benchmarks/README.md)
+            outputRun(m, o * count, plane, 0, count, bv, rows, count);
             int b = b0;
             int ty = ty0;
             int k0 = kk0;

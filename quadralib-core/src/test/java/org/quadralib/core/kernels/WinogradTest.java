@@ -193,9 +193,9 @@ class WinogradTest {
                 w, f, null, new float[(int) fewer.outputSize()]));
     }
 
-    /** The Vector API transforms compute exactly what the plain loops (the path without the module) compute. */
+    /** The Vector API input transform computes exactly what the plain loop (the path without the module) computes. */
     @Test
-    void vectorTransformsMatchThePlainLoopsBitForBit() {
+    void vectorInputTransformMatchesThePlainLoopBitForBit() {
         assertTrue(Gemm.vectorApiAvailable(), "tests run with --add-modules=jdk.incubator.vector");
         Random r = new Random(31);
         for (int len = 0; len <= 21; len++) {
@@ -207,12 +207,6 @@ class WinogradTest {
             Winograd.inputRunScalar(rows, span, 1, 1 + len, plain, 2, plane);
             VectorWinograd.inputRun(rows, span, 1, 1 + len, vector, 2, plane);
             assertArrayEquals(plain, vector, "input transform of " + len + " tiles");
-            float[] m = random(r, 16L * plane);
-            float[] outPlain = nan(4L * span);
-            float[] outVector = nan(4L * span);
-            Winograd.outputRun(m, 3, plane, 0, len, 0.25f, outPlain, span);
-            VectorWinograd.outputRun(m, 3, plane, 0, len, 0.25f, outVector, span);
-            assertArrayEquals(outPlain, outVector, "output transform of " + len + " tiles");
         }
     }
 }
