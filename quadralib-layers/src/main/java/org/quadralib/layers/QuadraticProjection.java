@@ -132,7 +132,8 @@ abstract class QuadraticProjection {
         }
 
         /** A stacked weight packed by {@link #prepare}, for the forward pass and (or) the input gradient. */
-        private record Packed(float[] w, int rows, ConvKernels.PackedWeight forward, ConvKernels.PackedWeight backward) {
+        private record Packed(float[] w, int rows, ConvKernels.PackedWeight forward,
+                              ConvKernels.PackedWeight backward) {
         }
 
         private final List<Packed> prepared = new ArrayList<>();

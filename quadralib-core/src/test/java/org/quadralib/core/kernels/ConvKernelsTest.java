@@ -207,13 +207,15 @@ class ConvKernelsTest {
         float[] y1 = new float[(int) g.outputSize()];
         float[] y2 = new float[(int) g.outputSize()];
         ConvKernels.forward(g, x, w, null, y1);
-        ConvKernels.PackedWeight pf = ConvKernels.packWeight(g, false, w, new float[ConvKernels.packedWeightSize(g, false)]);
+        ConvKernels.PackedWeight pf = ConvKernels.packWeight(g, false, w,
+                new float[ConvKernels.packedWeightSize(g, false)]);
         ConvKernels.forward(g, x, w, pf, null, y2);
         assertArrayEquals(y1, y2);
         float[] gx1 = new float[(int) g.inputSize()];
         float[] gx2 = new float[(int) g.inputSize()];
         ConvKernels.backwardInput(g, gy, w, gx1);
-        ConvKernels.PackedWeight pb = ConvKernels.packWeight(g, true, w, new float[ConvKernels.packedWeightSize(g, true)]);
+        ConvKernels.PackedWeight pb = ConvKernels.packWeight(g, true, w,
+                new float[ConvKernels.packedWeightSize(g, true)]);
         ConvKernels.backwardInput(g, gy, w, pb, gx2);
         assertArrayEquals(gx1, gx2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
