@@ -129,34 +129,31 @@ final class Winograd {
     /** {@code u[ξ, o, c] = (G g Gᵀ)_ξ} for every filter {@code g = weight[o, c]} ({@code [cout, cin, 3, 3]}). */
     static void transformWeights(float[] weight, int cout, int cin, float[] u) {
         int plane = cout * cin;
-        float[] t = new float[12];
         for (int o = 0; o < cout; o++) {
             for (int c = 0; c < cin; c++) {
                 int src = (o * cin + c) * 9;
-                // t = G g (4 × 3), column by column
-                filterRows(weight[src], weight[src + 3], weight[src + 6], t, 0);
-                filterRows(weight[src + 1], weight[src + 4], weight[src + 7], t, 1);
-                filterRows(weight[src + 2], weight[src + 5], weight[src + 8], t, 2);
                 int dst = o * cin + c;
-                for (int r = 0; r < 4; r++) {
-                    float a = t[r * 3];
-                    float b = t[r * 3 + 1];
-                    float d = t[r * 3 + 2];
-                    u[(r * 4) * plane + dst] = a;
-                    u[(r * 4 + 1) * plane + dst] = 0.5f * (a + b + d);
-                    u[(r * 4 + 2) * plane + dst] = 0.5f * (a - b + d);
-                    u[(r * 4 + 3) * plane + dst] = d;
-                }
+                float g00 = weight[src], g01 = weight[src + 1], g02 = weight[src + 2];
+                float g10 = weight[src + 3], g11 = weight[src + 4], g12 = weight[src + 5];
+                float g20 = weight[src + 6], g21 = weight[src + 7], g22 = weight[src + 8];
+                // rows of G g (4 × 3), each times Gᵀ into four planes
+                filterRow(g00, g01, g02, u, dst, plane, 0);
+                filterRow(0.5f * (g00 + g10 + g20), 0.5f * (g01 + g11 + g21), 0.5f * (g02 + g12 + g22), u, dst,
+                        plane, 4);
+                filterRow(0.5f * (g00 - g10 + g20), 0.5f * (g01 - g11 + g21), 0.5f * (g02 - g12 + g22), u, dst,
+                        plane, 8);
+                filterRow(g20, g21, g22, u, dst, plane, 12);
             }
         }
     }
 
-    /** Column {@code col} of {@code G·g} from the filter column {@code (a, b, d)}: rows of a 4 × 3 matrix. */
-    private static void filterRows(float a, float b, float d, float[] t, int col) {
-        t[col] = a;
-        t[3 + col] = 0.5f * (a + b + d);
-        t[6 + col] = 0.5f * (a - b + d);
-        t[9 + col] = d;
+    /** Row {@code (a, b, d)} of {@code G·g} times {@code Gᵀ}: planes {@code first … first + 3} at {@code dst}. */
+    private static void filterRow(float a, float b, float d, float[] u, int dst, int plane, int first) {
+        int at = first * plane + dst;
+        u[at] = a;
+        u[at + plane] = 0.5f * (a + b + d);
+        u[at + 2 * plane] = 0.5f * (a - b + d);
+        u[at + 3 * plane] = d;
     }
 
     /**
@@ -274,24 +271,23 @@ final class Winograd {
         // both columns inside the row for k in [lo, hi)
         int lo = Math.max(k0, Math.min(k1, (1 - shift) / 2));
         int hi = Math.max(lo, Math.min(k1, (w - shift) / 2));
-        for (int k = k0; k < lo; k++) {
-            rows[evenOff + k] = element(x, p, 2 * k + shift, w);
-            rows[oddOff + k] = element(x, p, 2 * k + 1 + shift, w);
-        }
+        splitEdge(x, p, w, shift, k0, lo, rows, evenOff, oddOff);
         int q = p + shift;
         for (int k = lo; k < hi; k++) {
             rows[evenOff + k] = x[q + 2 * k];
             rows[oddOff + k] = x[q + 2 * k + 1];
         }
-        for (int k = hi; k < k1; k++) {
-            rows[evenOff + k] = element(x, p, 2 * k + shift, w);
-            rows[oddOff + k] = element(x, p, 2 * k + 1 + shift, w);
-        }
+        splitEdge(x, p, w, shift, hi, k1, rows, evenOff, oddOff);
     }
 
-    /** {@code x[p + col]} when column {@code col} is inside a row of {@code w}, else 0. */
-    private static float element(float[] x, int p, int col, int w) {
-        return col >= 0 && col < w ? x[p + col] : 0f;
+    /** {@link #splitRow} for {@code k ∈ [from, to)} where a column may be outside the row: those read as 0. */
+    private static void splitEdge(float[] x, int p, int w, int shift, int from, int to, float[] rows, int evenOff,
+                                  int oddOff) {
+        for (int k = from; k < to; k++) {
+            int col = 2 * k + shift;
+            rows[evenOff + k] = col >= 0 && col < w ? x[p + col] : 0f;
+            rows[oddOff + k] = col + 1 >= 0 && col + 1 < w ? x[p + col + 1] : 0f;
+        }
     }
 
     /** {@link #inputRunScalar}, on the Vector API when it is present. */

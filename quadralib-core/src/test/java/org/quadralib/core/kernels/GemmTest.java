@@ -151,14 +151,8 @@ class GemmTest {
                 int n = s[1];
                 int k = s[2];
                 Random r = new Random(7);
-                float[] a = new float[m * k];
-                float[] b = new float[k * n];
-                for (int i = 0; i < a.length; i++) {
-                    a[i] = r.nextFloat() - 0.5f;
-                }
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = r.nextFloat() - 0.5f;
-                }
+                float[] a = centred(r, m * k);
+                float[] b = centred(r, k * n);
                 for (Gemm.Kernel kernel : kernels()) {
                     for (int t = 0; t < 4; t++) {
                         boolean ta = (t & 1) != 0;
@@ -306,14 +300,8 @@ class GemmTest {
         int n = 37;
         int k = 1100;
         Random r = new Random(41);
-        float[] a = new float[m * k];
-        float[] b = new float[k * n];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = r.nextFloat() - 0.5f;
-        }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = r.nextFloat() - 0.5f;
-        }
+        float[] a = centred(r, m * k);
+        float[] b = centred(r, k * n);
         float[] expected = new float[m * n];
         Gemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
 
@@ -338,5 +326,14 @@ class GemmTest {
         Gemm.sgemmPackedB(pa, n, packedB, bOff, c, 2, n);
         assertArrayEquals(expected, Arrays.copyOfRange(c, 2, c.length));
         assertThrows(IllegalArgumentException.class, () -> Gemm.packA(false, m, k, a, 0, k, aBuffer, aOff + 1));
+    }
+
+    /** {@code size} uniform values in [−0.5, 0.5). */
+    private static float[] centred(Random r, int size) {
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = r.nextFloat() - 0.5f;
+        }
+        return v;
     }
 }
