@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
+import org.quadralib.core.kernels.QuadraticKernels;
 import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
 
@@ -428,35 +429,13 @@ final class QuadraticEngine {
                 int so = p * kx * outG;
                 int s1 = so + outG;
                 int dOff = p * outG;
+                // The added term: none (T4), the square branch (T2_4), branch 0 (QRES) or the linear branch.
                 switch (type) {
-                    case T4 -> {
-                        for (int j = 0; j < outG; j++) {
-                            int c = c0 + j;
-                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + bias[c];
-                        }
-                    }
-                    case T2_4 -> {
-                        for (int j = 0; j < outG; j++) {
-                            int c = c0 + j;
-                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + d[dOff + j]
-                                    + bias[c];
-                        }
-                    }
-                    case QRES -> {
-                        for (int j = 0; j < outG; j++) {
-                            int c = c0 + j;
-                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + s[so + j]
-                                    + bias[c];
-                        }
-                    }
-                    case PROPOSED -> {
-                        int s2 = s1 + outG;
-                        for (int j = 0; j < outG; j++) {
-                            int c = c0 + j;
-                            y[yo + j] = (s[so + j] * sc0[c] + sh0[c]) * (s[s1 + j] * sc1[c] + sh1[c]) + s[s2 + j]
-                                    + bias[c];
-                        }
-                    }
+                    case T4 -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, null, 0, bias, c0, y, yo, outG);
+                    case T2_4 -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, d, dOff, bias, c0, y, yo, outG);
+                    case QRES -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, s, so, bias, c0, y, yo, outG);
+                    case PROPOSED -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, s, s1 + outG, bias, c0,
+                            y, yo, outG);
                     default -> throw new IllegalStateException(type + " has no two product branches");
                 }
             }
@@ -479,14 +458,7 @@ final class QuadraticEngine {
                 int s1 = so + outG;
                 int v0o = p * sk * outG;
                 int v1o = v0o + outG;
-                for (int j = 0; j < outG; j++) {
-                    int c = c0 + j;
-                    float g = gy[yo + j];
-                    float v0 = s[v0o + j] * sc0[c] + sh0[c];
-                    float v1 = s[v1o + j] * sc1[c] + sh1[c];
-                    ds[so + j] = g * v1;
-                    ds[s1 + j] = g * v0;
-                }
+                QuadraticKernels.productGradientRow(gy, yo, s, v0o, v1o, sc0, sh0, sc1, sh1, c0, ds, so, s1, outG);
                 if (type == NeuronType.T2_4) {
                     System.arraycopy(gy, yo, dd, p * outG, outG);
                 } else if (type == NeuronType.PROPOSED) {

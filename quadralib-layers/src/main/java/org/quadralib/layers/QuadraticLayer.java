@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.function.IntFunction;
 
 import org.quadralib.core.F;
+import org.quadralib.core.GradMode;
 import org.quadralib.core.Tensor;
 import org.quadralib.layers.QuadraticOptions.BackpropMode;
 
@@ -29,7 +30,8 @@ import org.quadralib.layers.QuadraticOptions.BackpropMode;
  * autograd function saves only the layer input (plus per-channel branch-norm statistics) and recomputes the
  * stacked branch outputs it needs in backward (PROPOSED: the two product branches, not the linear one); a
  * quadratic layer then saves what a first-order layer of the same shape saves. {@link BackpropMode#STANDARD}: the formula composed of autograd ops, which save the branch outputs. Both
- * give the same values and gradients. In hybrid mode the branch norms' own forward hooks do not run: their
+ * give the same values and gradients. Under {@link GradMode#noGrad()} a layer without branch norms runs the
+ * hybrid mode's fused forward in either mode (nothing is recorded, so the modes do not differ there). In hybrid mode the branch norms' own forward hooks do not run: their
  * arithmetic is part of the layer's function.
  *
  * <p><b>Masking.</b> {@link #quadraticTermMasked(boolean)} makes forward compute the linear term only (the
@@ -244,7 +246,11 @@ public abstract class QuadraticLayer extends Module {
     protected final Tensor compute(Tensor x) {
         QuadraticProjection p = projection(x);
         boolean mask = masked;
-        if (options.mode() == BackpropMode.HYBRID) {
+        // With nothing to record, both modes compute the same forward and the fused one is faster; branch norms
+        // keep the standard path there, where their own forward hooks run.
+        boolean fused = options.mode() == BackpropMode.HYBRID
+                || (!GradMode.isEnabled() && norms[0] == null && norms[1] == null);
+        if (fused) {
             List<Tensor> inputs = new ArrayList<>();
             inputs.add(x);
             inputs.addAll(parameters());

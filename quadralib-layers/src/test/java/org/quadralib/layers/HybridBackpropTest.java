@@ -15,6 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.quadralib.core.F;
+import org.quadralib.core.GradMode;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Rng;
 import org.quadralib.core.SavedTensors;
@@ -106,6 +107,25 @@ class HybridBackpropTest {
         for (Map.Entry<String, Tensor> e : standard.stateDict().entrySet()) {
             Golden.assertClose(shape + " " + type + " state " + e.getKey(), e.getValue(), hybrid.stateDict().get(e.getKey()), 1e-6f, 1e-5f);
         }
+    }
+
+    /** Under no-grad a standard layer without branch norms runs the fused forward: the output must not change. */
+    @ParameterizedTest(name = "{0} {1} norm={2} masked={3}")
+    @MethodSource("cases")
+    void standardForwardWithoutRecordingEqualsTheRecordedOne(Shape shape, NeuronType type, boolean norm, boolean masked) {
+        Init.manualSeed(13);
+        QuadraticLayer standard = layer(shape, type, QuadraticOptions.DEFAULT.withBranchNorm(norm).withMode(BackpropMode.STANDARD));
+        standard.quadraticTermMasked(masked);
+        standard.eval();
+        Tensor x = input(shape, new Rng(7));
+        Tensor recorded = standard.forward(x.copy().requiresGrad(true));
+        assertNotNull(recorded.gradFn(), "recorded forward has a graph");
+        Tensor plain;
+        try (GradMode.Scope g = GradMode.noGrad()) {
+            plain = standard.forward(x);
+        }
+        assertEquals(null, plain.gradFn(), "no graph under no-grad");
+        Golden.assertClose(shape + " " + type + " output", recorded.detach(), plain, 1e-6f, 1e-5f);
     }
 
     @Test

@@ -139,6 +139,59 @@ public final class Elementwise {
     }
 
     /**
+     * {@code dst[dOff+i] += alpha·src[sOff+i]} for {@code i < n} (the product rounded, then the sum), split over
+     * threads; {@code src} and {@code dst} may be the same array only at the same offset.
+     */
+    public static void axpy(float alpha, float[] src, int sOff, float[] dst, int dOff, int n) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            if (VECTOR) {
+                VectorElementwise.axpy(alpha, src, sOff + from, dst, dOff + from, to - from);
+            } else {
+                axpyScalar(alpha, src, sOff + from, dst, dOff + from, to - from);
+            }
+        });
+    }
+
+    /** {@link #axpy} in plain Java, on the calling thread; also the Vector API path's tail. */
+    static void axpyScalar(float alpha, float[] src, int sOff, float[] dst, int dOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[dOff + i] += alpha * src[sOff + i];
+        }
+    }
+
+    /**
+     * One step of SGD with momentum for {@code n} parameters, as PyTorch computes it, split over threads:
+     * {@code g' = g + wd·p; v ← first ? g' : μ·v + g'; p ← p − lr·(nesterov ? g' + μ·v : v)}, each product and sum
+     * rounded to float in that order (the Vector API path gives the same bits as the plain loop).
+     *
+     * @param p parameters, from {@code po}; updated
+     * @param g gradients, from {@code go}
+     * @param v momentum buffer, from 0; written
+     * @param first whether {@code v} holds no value yet (PyTorch starts it at the first gradient)
+     */
+    public static void sgdMomentum(float[] p, int po, float[] g, int go, float[] v, int n, float lr, float wd, float mu,
+                                   boolean first, boolean nesterov) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            if (VECTOR) {
+                VectorElementwise.sgdMomentum(p, po, g, go, v, from, to, lr, wd, mu, first, nesterov);
+            } else {
+                sgdMomentumScalar(p, po, g, go, v, from, to, lr, wd, mu, first, nesterov);
+            }
+        });
+    }
+
+    /** {@link #sgdMomentum} in plain Java over {@code [from, to)}, on the calling thread; also the vector path's tail. */
+    static void sgdMomentumScalar(float[] p, int po, float[] g, int go, float[] v, int from, int to, float lr, float wd,
+                                  float mu, boolean first, boolean nesterov) {
+        for (int i = from; i < to; i++) {
+            float gi = g[go + i] + wd * p[po + i];
+            float vi = first ? gi : mu * v[i] + gi;
+            v[i] = vi;
+            p[po + i] -= lr * (nesterov ? gi + mu * vi : vi);
+        }
+    }
+
+    /**
      * Broadcast binary op into a contiguous output of {@code shape}; {@code as}/{@code bs} are the inputs'
      * strides expressed in the output's dimensions (0 where broadcast).
      */

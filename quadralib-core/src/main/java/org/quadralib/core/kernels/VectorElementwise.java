@@ -140,6 +140,57 @@ final class VectorElementwise {
         last.intoArray(dst, to + n - L);
     }
 
+    /** {@link Elementwise#axpy} on the calling thread: whole vectors, then the plain loop for the tail. */
+    static void axpy(float alpha, float[] src, int sOff, float[] dst, int dOff, int n) {
+        int v = S.loopBound(n);
+        for (int i = 0; i < v; i += L) {
+            load(dst, dOff + i).add(load(src, sOff + i).mul(alpha)).intoArray(dst, dOff + i);
+        }
+        Elementwise.axpyScalar(alpha, src, sOff + v, dst, dOff + v, n - v);
+    }
+
+    /**
+     * {@link Elementwise#sgdMomentum} over {@code [from, to)}: the same operations lane by lane, one loop per
+     * combination of the two flags (a flag tested inside the loop kept it from compiling to vector code).
+     */
+    static void sgdMomentum(float[] p, int po, float[] g, int go, float[] v, int from, int to, float lr, float wd,
+                            float mu, boolean first, boolean nesterov) {
+        int end = from + S.loopBound(to - from);
+        int i = from;
+        if (first && !nesterov) {
+            for (; i < end; i += L) {
+                FloatVector pi = load(p, po + i);
+                FloatVector gi = load(g, go + i).add(pi.mul(wd));
+                gi.intoArray(v, i);
+                pi.sub(gi.mul(lr)).intoArray(p, po + i);
+            }
+        } else if (!nesterov) {
+            for (; i < end; i += L) {
+                FloatVector pi = load(p, po + i);
+                FloatVector gi = load(g, go + i).add(pi.mul(wd));
+                FloatVector vi = load(v, i).mul(mu).add(gi);
+                vi.intoArray(v, i);
+                pi.sub(vi.mul(lr)).intoArray(p, po + i);
+            }
+        } else if (first) {
+            for (; i < end; i += L) {
+                FloatVector pi = load(p, po + i);
+                FloatVector gi = load(g, go + i).add(pi.mul(wd));
+                gi.intoArray(v, i);
+                pi.sub(gi.add(gi.mul(mu)).mul(lr)).intoArray(p, po + i);
+            }
+        } else {
+            for (; i < end; i += L) {
+                FloatVector pi = load(p, po + i);
+                FloatVector gi = load(g, go + i).add(pi.mul(wd));
+                FloatVector vi = load(v, i).mul(mu).add(gi);
+                vi.intoArray(v, i);
+                pi.sub(gi.add(vi.mul(mu)).mul(lr)).intoArray(p, po + i);
+            }
+        }
+        Elementwise.sgdMomentumScalar(p, po, g, go, v, i, to, lr, wd, mu, first, nesterov);
+    }
+
     private static FloatVector load(float[] x, int at) {
         return FloatVector.fromArray(S, x, at);
     }

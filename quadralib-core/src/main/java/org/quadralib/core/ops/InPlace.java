@@ -38,16 +38,8 @@ public final class InPlace {
             throw new IllegalArgumentException("axpy: destination must be contiguous");
         }
         Tensor s = src.contiguous();
-        float[] d = dst.data();
-        float[] a = s.data();
-        int dOff = dst.offset();
-        int sOff = s.offset();
-        // Gradient accumulation runs on activation-sized tensors in backward: split it like any element-wise op.
-        Parallel.forRange(dst.numel(), Elementwise.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                d[dOff + i] += alpha * a[sOff + i];
-            }
-        });
+        // Gradient accumulation runs on activation-sized tensors in backward: split like any element-wise op.
+        Elementwise.axpy(alpha, s.data(), s.offset(), dst.data(), dst.offset(), dst.numel());
     }
 
     /** {@code dst *= alpha}. */

@@ -59,18 +59,8 @@ public final class SGD extends Optimizer {
         }
         boolean first = !used.contains(param);
         Tensor vt = state(param, "momentum");
-        float[] v = vt.data();
-        float mu = momentum;
-        boolean nest = nesterov;
         // Split like an element-wise op: the update streams parameter, gradient and momentum through memory.
-        Parallel.forRange(n, Elementwise.GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float gi = g[go + i] + wd * p[po + i];
-                float vi = first ? gi : mu * v[i] + gi;
-                v[i] = vi;
-                p[po + i] -= lr * (nest ? gi + mu * vi : vi);
-            }
-        });
+        Elementwise.sgdMomentum(p, po, g, go, vt.data(), n, lr, wd, momentum, first, nesterov);
         used.add(param);
     }
 

@@ -73,6 +73,54 @@ class VectorElementwiseTest {
     }
 
     @Test
+    void axpyEqualsThePlainLoop() {
+        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        Random rng = new Random(13);
+        for (int n = 0; n <= 40; n++) {
+            int from = rng.nextInt(5);
+            int to = rng.nextInt(5);
+            float alpha = rng.nextFloat() * 4f - 2f;
+            float[] src = VectorUnaryTest.values(from + n, rng);
+            float[] vec = VectorUnaryTest.values(to + n + 3, rng);
+            float[] ref = vec.clone();
+            VectorElementwise.axpy(alpha, src, from, vec, to, n);
+            Elementwise.axpyScalar(alpha, src, from, ref, to, n);
+            for (int i = 0; i < vec.length; i++) {
+                assertEquals(Float.floatToIntBits(ref[i]), Float.floatToIntBits(vec[i]), "n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    @Test
+    void sgdMomentumEqualsThePlainLoopForEveryFlag() {
+        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        Random rng = new Random(17);
+        for (int flags = 0; flags < 4; flags++) {
+            boolean first = (flags & 1) != 0;
+            boolean nesterov = (flags & 2) != 0;
+            for (int n = 1; n <= 40; n++) {
+                int po = rng.nextInt(5);
+                int go = rng.nextInt(5);
+                int from = rng.nextInt(n);
+                float[] g = VectorUnaryTest.values(go + n, rng);
+                float[] p = VectorUnaryTest.values(po + n + 2, rng);
+                float[] v = VectorUnaryTest.values(n, rng);
+                float[] pRef = p.clone();
+                float[] vRef = v.clone();
+                VectorElementwise.sgdMomentum(p, po, g, go, v, from, n, 0.1f, 0.01f, 0.9f, first, nesterov);
+                Elementwise.sgdMomentumScalar(pRef, po, g, go, vRef, from, n, 0.1f, 0.01f, 0.9f, first, nesterov);
+                String where = "first=" + first + " nesterov=" + nesterov + " n=" + n;
+                for (int i = 0; i < p.length; i++) {
+                    assertEquals(Float.floatToIntBits(pRef[i]), Float.floatToIntBits(p[i]), where + " p[" + i + "]");
+                }
+                for (int i = 0; i < v.length; i++) {
+                    assertEquals(Float.floatToIntBits(vRef[i]), Float.floatToIntBits(v[i]), where + " v[" + i + "]");
+                }
+            }
+        }
+    }
+
+    @Test
     void binaryRangeTakesEitherPathWithTheSameResult() {
         // In place (out is a), as the optimizers and gradient accumulation use it.
         float[] a = {1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f};
