@@ -142,9 +142,10 @@ final class VectorElementwise {
 
     /** {@link Elementwise#axpy} on the calling thread: whole vectors, then the plain loop for the tail. */
     static void axpy(float alpha, float[] src, int sOff, float[] dst, int dOff, int n) {
+        FloatVector a = FloatVector.broadcast(S, alpha);
         int v = S.loopBound(n);
         for (int i = 0; i < v; i += L) {
-            load(dst, dOff + i).add(load(src, sOff + i).mul(alpha)).intoArray(dst, dOff + i);
+            load(dst, dOff + i).add(load(src, sOff + i).mul(a)).intoArray(dst, dOff + i);
         }
         Elementwise.axpyScalar(alpha, src, sOff + v, dst, dOff + v, n - v);
     }
@@ -155,37 +156,40 @@ final class VectorElementwise {
      */
     static void sgdMomentum(float[] p, int po, float[] g, int go, float[] v, int from, int to, float lr, float wd,
                             float mu, boolean first, boolean nesterov) {
+        FloatVector rate = FloatVector.broadcast(S, lr);
+        FloatVector decay = FloatVector.broadcast(S, wd);
+        FloatVector m = FloatVector.broadcast(S, mu);
         int end = from + S.loopBound(to - from);
         int i = from;
         if (first && !nesterov) {
             for (; i < end; i += L) {
                 FloatVector pi = load(p, po + i);
-                FloatVector gi = load(g, go + i).add(pi.mul(wd));
+                FloatVector gi = load(g, go + i).add(pi.mul(decay));
                 gi.intoArray(v, i);
-                pi.sub(gi.mul(lr)).intoArray(p, po + i);
+                pi.sub(gi.mul(rate)).intoArray(p, po + i);
             }
         } else if (!nesterov) {
             for (; i < end; i += L) {
                 FloatVector pi = load(p, po + i);
-                FloatVector gi = load(g, go + i).add(pi.mul(wd));
-                FloatVector vi = load(v, i).mul(mu).add(gi);
+                FloatVector gi = load(g, go + i).add(pi.mul(decay));
+                FloatVector vi = load(v, i).mul(m).add(gi);
                 vi.intoArray(v, i);
-                pi.sub(vi.mul(lr)).intoArray(p, po + i);
+                pi.sub(vi.mul(rate)).intoArray(p, po + i);
             }
         } else if (first) {
             for (; i < end; i += L) {
                 FloatVector pi = load(p, po + i);
-                FloatVector gi = load(g, go + i).add(pi.mul(wd));
+                FloatVector gi = load(g, go + i).add(pi.mul(decay));
                 gi.intoArray(v, i);
-                pi.sub(gi.add(gi.mul(mu)).mul(lr)).intoArray(p, po + i);
+                pi.sub(gi.add(gi.mul(m)).mul(rate)).intoArray(p, po + i);
             }
         } else {
             for (; i < end; i += L) {
                 FloatVector pi = load(p, po + i);
-                FloatVector gi = load(g, go + i).add(pi.mul(wd));
-                FloatVector vi = load(v, i).mul(mu).add(gi);
+                FloatVector gi = load(g, go + i).add(pi.mul(decay));
+                FloatVector vi = load(v, i).mul(m).add(gi);
                 vi.intoArray(v, i);
-                pi.sub(gi.add(vi.mul(mu)).mul(lr)).intoArray(p, po + i);
+                pi.sub(gi.add(vi.mul(m)).mul(rate)).intoArray(p, po + i);
             }
         }
         Elementwise.sgdMomentumScalar(p, po, g, go, v, i, to, lr, wd, mu, first, nesterov);
