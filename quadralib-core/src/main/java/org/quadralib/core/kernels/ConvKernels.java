@@ -489,11 +489,15 @@ public final class ConvKernels {
             return;
         }
         int chunks = batchChunks(g);
-        // Chunk 0 accumulates into gradW itself, chunk i > 0 into slice i − 1 of the partial buffer.
-        float[] partial = chunks > 1 ? Workspace.get(KEY_PARTIAL, (chunks - 1) * wSize) : null;
+        // Each chunk of images accumulates the transposed gradient dWᵀ = Σ cols · dYᵀ: the column matrix is then GEMM's
+        // A, packed row by row, where dW = Σ dY · colsᵀ gathered it as a transposed B, one float per row per K step
+        // (a tenth of a CIFAR VGG training step). Chunk 0 accumulates into gradW itself, chunk i > 0 into slice i − 1
+        // of the partial buffer; the slices are summed into slice 0 and transposed into gradW. One chunk uses one
+        // slice as its accumulator.
+        float[] partial = Workspace.get(KEY_PARTIAL, Math.max(1, chunks - 1) * wSize);
         Parallel.RangeBody body = (b0, b1) -> {
             int chunk = chunkIndex(g.n(), chunks, b0);
-            float[] dst = chunk == 0 ? gradW : partial;
+            float[] dst = chunk == 0 && chunks > 1 ? gradW : partial;
             int dstOff = chunk == 0 ? 0 : (chunk - 1) * wSize;
             float[] col = g.pointwise() ? null : Workspace.get(KEY_COL, g.patch() * g.outH() * g.outW());
             for (int b = b0; b < b1; b++) {
@@ -502,14 +506,33 @@ public final class ConvKernels {
         };
         if (chunks > 1) {
             Parallel.forChunks(g.n(), chunks, body);
-            for (int chunk = 1; chunk < chunks; chunk++) {
+            for (int chunk = 2; chunk < chunks; chunk++) {
                 int off = (chunk - 1) * wSize;
                 for (int i = 0; i < wSize; i++) {
-                    gradW[i] += partial[off + i];
+                    partial[i] += partial[off + i];
                 }
+            }
+            for (int i = 0; i < wSize; i++) {
+                partial[i] += gradW[i];
             }
         } else {
             body.run(0, g.n());
+        }
+        transposeGroups(g, partial, gradW);
+    }
+
+    /** {@code dW[grp, o, j] = dWᵀ[grp, j, o]}: per group, {@code [k, coutG]} into {@code [coutG, k]}. */
+    private static void transposeGroups(Geometry g, float[] transposed, float[] gradW) {
+        int coutG = g.coutPerGroup();
+        int k = g.patch();
+        for (int grp = 0; grp < g.groups(); grp++) {
+            int base = grp * coutG * k;
+            for (int j = 0; j < k; j++) {
+                int src = base + j * coutG;
+                for (int o = 0; o < coutG; o++) {
+                    gradW[base + o * k + j] = transposed[src + o];
+                }
+            }
         }
     }
 
@@ -521,6 +544,7 @@ public final class ConvKernels {
                 gradBias);
     }
 
+    /** Adds image b's {@code dW_gᵀ = cols · dY_gᵀ} ({@code [k, coutG]} per group) to {@code beta · dst}. */
     private static void weightGradientImage(Geometry g, int b, float[] gradOut, float[] x, float[] dst, int dstOff,
                                             float beta, float[] col) {
         int plane = g.outH() * g.outW();
@@ -532,15 +556,16 @@ public final class ConvKernels {
         for (int grp = 0; grp < g.groups(); grp++) {
             int xOff = b * inImage + grp * cinG * inPlane;
             int goOff = (b * g.cout() + grp * coutG) * plane;
-            // dW_g += dY_g · colsᵀ: [coutG, plane] x [plane, k]
-            if (col == null) {
-                Gemm.sgemm(false, true, coutG, k, plane, 1f, gradOut, goOff, plane, x, xOff, plane,
-                        beta, dst, dstOff + grp * coutG * k, k);
-            } else {
+            // dW_gᵀ += cols · dY_gᵀ: [k, plane] x [plane, coutG]
+            float[] a = x;
+            int aOff = xOff;
+            if (col != null) {
                 Im2Col.unfold(x, xOff, cinG, g, col);
-                Gemm.sgemm(false, true, coutG, k, plane, 1f, gradOut, goOff, plane, col, 0, plane,
-                        beta, dst, dstOff + grp * coutG * k, k);
+                a = col;
+                aOff = 0;
             }
+            Gemm.sgemm(false, true, k, coutG, plane, 1f, a, aOff, plane, gradOut, goOff, plane,
+                    beta, dst, dstOff + grp * k * coutG, coutG);
         }
     }
 
@@ -551,10 +576,7 @@ public final class ConvKernels {
             for (int o = o0; o < o1; o++) {
                 double s = 0;
                 for (int b = 0; b < g.n(); b++) {
-                    int off = (b * g.cout() + o) * plane;
-                    for (int i = 0; i < plane; i++) {
-                        s += gradOut[off + i];
-                    }
+                    s += Elementwise.sum(gradOut, (b * g.cout() + o) * plane, plane);
                 }
                 gradBias[o] = (float) s;
             }

@@ -2,29 +2,21 @@ package org.quadralib.core.kernels;
 
 /**
  * The loops of batch normalisation over one run of a channel's values (an item's plane of {@code H·W} values): the
- * statistics' sums, the affine normalisation and the input gradient. Each runs on the JDK Vector API when the module
- * is present (C2 leaves these loops scalar) and otherwise in plain Java.
+ * statistics' sums of squared deviations and of gradients, the affine normalisation and the input gradient (the
+ * plain sum of a run is {@link Elementwise#sum}). Each runs on the JDK Vector API when the module is present (C2
+ * leaves these loops scalar) and otherwise in plain Java.
  *
  * <p>The affine map and the input gradient give the plain loops' bits (every product and sum rounded in the order
- * written here). The sums do not: the plain loops add each value to a double, while the vector ones add a run's
- * values in float lanes (at most {@value #BLOCK} values per call of the lanes' reduction) and the runs' sums in
- * double. Both are deterministic; they differ by float rounding of sums of at most a few hundred values, the way
- * PyTorch's own CPU kernels sum.
+ * written here). The sums do not: the plain loops add each value to a double, while the vector ones add runs of at
+ * most {@value Elementwise#SUM_BLOCK} values in float lanes and the runs' sums in double. Both are deterministic;
+ * they differ by float rounding of sums of a few hundred values, the way PyTorch's own CPU kernels sum.
  */
 public final class NormKernels {
-
-    /** Values summed in float lanes before the lanes are reduced into the double total. */
-    static final int BLOCK = 1024;
 
     /** Whether the Vector API versions run; {@link VectorNormKernels} is only linked when this is true. */
     private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private NormKernels() {
-    }
-
-    /** {@code Σ a[off .. off+n)}. */
-    public static double sum(float[] a, int off, int n) {
-        return VECTOR ? VectorNormKernels.sum(a, off, n) : sumScalar(a, off, n);
     }
 
     /** {@code Σ (a[off + i] − mu)²} over {@code i < n}. */
@@ -68,24 +60,6 @@ public final class NormKernels {
 
     // The plain sums keep four partial sums: one running double sum is bound by the latency of the add (four cycles
     // per element); four independent ones run about four times faster, with the same double accuracy.
-
-    static double sumScalar(float[] a, int off, int n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            s0 += a[off + i];
-            s1 += a[off + i + 1];
-            s2 += a[off + i + 2];
-            s3 += a[off + i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[off + i];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
 
     static double squaredDeviationsScalar(float[] a, int off, int n, double mu) {
         double s0 = 0;

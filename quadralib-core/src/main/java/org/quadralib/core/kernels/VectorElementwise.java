@@ -1,6 +1,7 @@
 package org.quadralib.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.quadralib.core.kernels.Elementwise.BinaryOp;
@@ -138,6 +139,30 @@ final class VectorElementwise {
             load(dst, to + i).add(load(src, from + i)).intoArray(dst, to + i);
         }
         last.intoArray(dst, to + n - L);
+    }
+
+    /** {@link Elementwise#sum}: two float accumulators per block of values, each block reduced into a double. */
+    static double sum(float[] a, int off, int n) {
+        double total = 0;
+        int v = S.loopBound(n);
+        for (int b = 0; b < v; b += Elementwise.SUM_BLOCK) {
+            int e = Math.min(v, b + Elementwise.SUM_BLOCK);
+            FloatVector s0 = FloatVector.zero(S);
+            FloatVector s1 = s0;
+            int i = b;
+            for (; i + 2 * L <= e; i += 2 * L) {
+                s0 = s0.add(load(a, off + i));
+                s1 = s1.add(load(a, off + i + L));
+            }
+            if (i < e) {
+                s0 = s0.add(load(a, off + i));
+            }
+            total += s0.add(s1).reduceLanes(VectorOperators.ADD);
+        }
+        for (int i = v; i < n; i++) {
+            total += a[off + i];
+        }
+        return total;
     }
 
     /** {@link Elementwise#axpy} on the calling thread: whole vectors, then the plain loop for the tail. */

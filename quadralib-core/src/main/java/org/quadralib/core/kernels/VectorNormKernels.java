@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link NormKernels} on the JDK Vector API. Sums run in two float accumulators over blocks of at most
- * {@link NormKernels#BLOCK} values, each block's lanes reduced into a double; the element-wise loops compute the plain
+ * {@link Elementwise#SUM_BLOCK} values, each block's lanes reduced into a double; the element-wise loops compute the plain
  * loops' operations lane by lane. Vectors stay inside one method (passed to a call C2 does not inline, they are
  * allocated).
  *
@@ -20,35 +20,12 @@ final class VectorNormKernels {
     private VectorNormKernels() {
     }
 
-    static double sum(float[] a, int off, int n) {
-        double total = 0;
-        int v = S.loopBound(n);
-        for (int b = 0; b < v; b += NormKernels.BLOCK) {
-            int e = Math.min(v, b + NormKernels.BLOCK);
-            FloatVector s0 = FloatVector.zero(S);
-            FloatVector s1 = s0;
-            int i = b;
-            for (; i + 2 * L <= e; i += 2 * L) {
-                s0 = s0.add(load(a, off + i));
-                s1 = s1.add(load(a, off + i + L));
-            }
-            if (i < e) {
-                s0 = s0.add(load(a, off + i));
-            }
-            total += s0.add(s1).reduceLanes(VectorOperators.ADD);
-        }
-        for (int i = v; i < n; i++) {
-            total += a[off + i];
-        }
-        return total;
-    }
-
     static double squaredDeviations(float[] a, int off, int n, float mu) {
         FloatVector m = FloatVector.broadcast(S, mu);
         double total = 0;
         int v = S.loopBound(n);
-        for (int b = 0; b < v; b += NormKernels.BLOCK) {
-            int e = Math.min(v, b + NormKernels.BLOCK);
+        for (int b = 0; b < v; b += Elementwise.SUM_BLOCK) {
+            int e = Math.min(v, b + Elementwise.SUM_BLOCK);
             FloatVector s0 = FloatVector.zero(S);
             FloatVector s1 = s0;
             int i = b;
@@ -75,8 +52,8 @@ final class VectorNormKernels {
         FloatVector m = FloatVector.broadcast(S, mu);
         FloatVector iv = FloatVector.broadcast(S, is);
         int v = S.loopBound(n);
-        for (int b = 0; b < v; b += NormKernels.BLOCK) {
-            int e = Math.min(v, b + NormKernels.BLOCK);
+        for (int b = 0; b < v; b += Elementwise.SUM_BLOCK) {
+            int e = Math.min(v, b + Elementwise.SUM_BLOCK);
             FloatVector sg = FloatVector.zero(S);
             FloatVector sh = sg;
             for (int i = b; i < e; i += L) {

@@ -66,7 +66,7 @@ public final class Norm {
                 for (int ch = from; ch < to; ch++) {
                     double sum = 0;
                     for (int b = 0; b < n; b++) {
-                        sum += NormKernels.sum(xd, xo + (b * c + ch) * fsp, fsp);
+                        sum += Elementwise.sum(xd, xo + (b * c + ch) * fsp, fsp);
                     }
                     double mu = sum / m;
                     double sq = 0;

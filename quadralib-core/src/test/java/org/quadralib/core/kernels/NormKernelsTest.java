@@ -58,7 +58,7 @@ class NormKernelsTest {
             }
             // float lanes lose at most about n·2⁻²⁴ of the sum of magnitudes
             double tol = 1e-6 * abs + 1e-6;
-            assertEquals(NormKernels.sumScalar(x, off, n), VectorNormKernels.sum(x, off, n), tol, "sum n=" + n);
+            assertEquals(Elementwise.sumScalar(x, off, n), VectorElementwise.sum(x, off, n), tol, "sum n=" + n);
             assertEquals(NormKernels.squaredDeviationsScalar(x, off, n, 3.0), VectorNormKernels.squaredDeviations(x, off, n, 3f),
                     tol * 4, "squared deviations n=" + n);
             double[] ref = {0.5, -0.25};
