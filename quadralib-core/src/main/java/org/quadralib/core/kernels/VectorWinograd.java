@@ -4,7 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The input transform of {@link Winograd} on the JDK Vector API, a vector of consecutive tiles per operation:
+ * The input and output transforms of {@link Winograd} on the JDK Vector API, a vector of consecutive tiles per
+ * operation:
  * the same additions in the same order as the plain loops, lane by lane, so both give the same results. C2 leaves
  * the plain loops scalar (16 loads, 32 additions and 16 scattered stores per tile, measured at 30–40 ns a tile and
  * channel); here each instruction serves {@code lanes} tiles.
@@ -108,4 +109,71 @@ final class VectorWinograd {
         }
     }
 
+
+    /**
+     * {@link Winograd#outputRunScalar}: the top output row and the bottom one in a method each, a vector of tiles at
+     * a time (12 loads each, the middle rows of M read twice), then the remaining tiles in plain Java. C2's inlining
+     * budget covers about 30 vector operations per compiled method: the whole transform in one method, or both halves
+     * inlined into the caller, or each half unrolled twice, left the operations past that point as calls, and every
+     * vector they made was allocated on the heap (a quarter of the activation bytes of a quadratic VGG step). Each half
+     * keeps its own scalar tail, which also puts it over C2's size limit for inlining hot methods (325 bytecodes),
+     * so each is compiled on its own.
+     */
+    static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
+        outputTop(m, i0, plane, from, to, bias, rows, stride);
+        outputBottom(m, i0, plane, from, to, bias, rows, stride);
+    }
+
+    /** Row 0 of {@code Aᵀ M A}: {@code s0x = m0x + m1x + m2x}, then {@code s00 + s01 + s02} and {@code s01 − s02 − s03}. */
+    private static void outputTop(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int j = from;
+        for (; j + L <= to; j += L) {
+            int i = i0 + j;
+            FloatVector s00 = load(m, i).add(load(m, 4 * plane + i)).add(load(m, 8 * plane + i));
+            FloatVector s01 = load(m, plane + i).add(load(m, 5 * plane + i)).add(load(m, 9 * plane + i));
+            FloatVector s02 = load(m, 2 * plane + i).add(load(m, 6 * plane + i)).add(load(m, 10 * plane + i));
+            FloatVector s03 = load(m, 3 * plane + i).add(load(m, 7 * plane + i)).add(load(m, 11 * plane + i));
+            s00.add(s01).add(s02).add(b).intoArray(rows, j);
+            s01.sub(s02).sub(s03).add(b).intoArray(rows, stride + j);
+        }
+        for (; j < to; j++) {
+            int i = i0 + j;
+            float s00 = m[i] + m[4 * plane + i] + m[8 * plane + i];
+            float s01 = m[plane + i] + m[5 * plane + i] + m[9 * plane + i];
+            float s02 = m[2 * plane + i] + m[6 * plane + i] + m[10 * plane + i];
+            float s03 = m[3 * plane + i] + m[7 * plane + i] + m[11 * plane + i];
+            rows[j] = s00 + s01 + s02 + bias;
+            rows[stride + j] = s01 - s02 - s03 + bias;
+        }
+    }
+
+    /** Row 1 of {@code Aᵀ M A}: {@code s1x = m1x − m2x − m3x}, then {@code s10 + s11 + s12} and {@code s11 − s12 − s13}. */
+    private static void outputBottom(float[] m, int i0, int plane, int from, int to, float bias, float[] rows,
+                                     int stride) {
+        FloatVector b = FloatVector.broadcast(S, bias);
+        int j = from;
+        for (; j + L <= to; j += L) {
+            int i = i0 + j;
+            FloatVector s10 = load(m, 4 * plane + i).sub(load(m, 8 * plane + i)).sub(load(m, 12 * plane + i));
+            FloatVector s11 = load(m, 5 * plane + i).sub(load(m, 9 * plane + i)).sub(load(m, 13 * plane + i));
+            FloatVector s12 = load(m, 6 * plane + i).sub(load(m, 10 * plane + i)).sub(load(m, 14 * plane + i));
+            FloatVector s13 = load(m, 7 * plane + i).sub(load(m, 11 * plane + i)).sub(load(m, 15 * plane + i));
+            s10.add(s11).add(s12).add(b).intoArray(rows, 2 * stride + j);
+            s11.sub(s12).sub(s13).add(b).intoArray(rows, 3 * stride + j);
+        }
+        for (; j < to; j++) {
+            int i = i0 + j;
+            float s10 = m[4 * plane + i] - m[8 * plane + i] - m[12 * plane + i];
+            float s11 = m[5 * plane + i] - m[9 * plane + i] - m[13 * plane + i];
+            float s12 = m[6 * plane + i] - m[10 * plane + i] - m[14 * plane + i];
+            float s13 = m[7 * plane + i] - m[11 * plane + i] - m[15 * plane + i];
+            rows[2 * stride + j] = s10 + s11 + s12 + bias;
+            rows[3 * stride + j] = s11 - s12 - s13 + bias;
+        }
+    }
+
+    private static FloatVector load(float[] x, int at) {
+        return FloatVector.fromArray(S, x, at);
+    }
 }

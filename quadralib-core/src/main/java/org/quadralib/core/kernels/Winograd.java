@@ -360,8 +360,6 @@ final class Winograd {
         int kk0 = t0 - b0 * perImage - ty0 * cols;
         for (int o = 0; o < cout; o++) {
             float bv = bias == null ? 0f : bias[o];
-            // plain Java: the Vector API version of this loop was faster but, in some JVM runs, C2 left its
-            // operations unintrinsified and every vector was allocated on the heap (benchmarks/README.md)
             outputRun(m, o * count, plane, 0, count, bv, rows, count);
             int b = b0;
             int ty = ty0;
@@ -402,12 +400,22 @@ final class Winograd {
         }
     }
 
+    /** {@link #outputRunScalar}, on the Vector API when it is present. */
+    private static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
+        if (VECTOR) {
+            VectorWinograd.outputRun(m, i0, plane, from, to, bias, rows, stride);
+        } else {
+            outputRunScalar(m, i0, plane, from, to, bias, rows, stride);
+        }
+    }
+
     /**
-     * The output transform of tiles {@code j ∈ [from, to)} of a block, reading {@code m[ξ·plane + i0 + j]}: the
-     * tile's four outputs plus {@code bias} go to {@code rows[j]}, {@code rows[stride + j]} (top row, even and odd
-     * column), {@code rows[2·stride + j]} and {@code rows[3·stride + j]} (bottom row).
+     * The output transform of tiles {@code j ∈ [from, to)} of a block in plain Java (also the vector path's tail),
+     * reading {@code m[ξ·plane + i0 + j]}: the tile's four outputs plus {@code bias} go to {@code rows[j]},
+     * {@code rows[stride + j]} (top row, even and odd column), {@code rows[2·stride + j]} and
+     * {@code rows[3·stride + j]} (bottom row).
      */
-    static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
+    static void outputRunScalar(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
         for (int j = from; j < to; j++) {
             int i = i0 + j;
             float m00 = m[i], m01 = m[plane + i], m02 = m[2 * plane + i], m03 = m[3 * plane + i];

@@ -209,4 +209,22 @@ class WinogradTest {
             assertArrayEquals(plain, vector, "input transform of " + len + " tiles");
         }
     }
+
+    /** The Vector API output transform computes exactly what the plain loop computes, bias included. */
+    @Test
+    void vectorOutputTransformMatchesThePlainLoopBitForBit() {
+        assertTrue(Gemm.vectorApiAvailable(), "tests run with --add-modules=jdk.incubator.vector");
+        Random r = new Random(37);
+        for (int len = 0; len <= 21; len++) {
+            int plane = len + 5;
+            float[] m = random(r, 16L * plane);
+            int stride = len + 2;
+            float[] plain = nan(4L * stride);
+            float[] vector = nan(4L * stride);
+            float bias = r.nextFloat() - 0.5f;
+            Winograd.outputRunScalar(m, 2, plane, 1, 1 + len, bias, plain, stride);
+            VectorWinograd.outputRun(m, 2, plane, 1, 1 + len, bias, vector, stride);
+            assertArrayEquals(plain, vector, "output transform of " + len + " tiles");
+        }
+    }
 }
