@@ -31,6 +31,8 @@ class ConvKernelsTest {
         {2, 2, 3, 2, 3, 3, 5, 1, 1, 1, 2, 1, 1, 1},      // same-size output with kernel columns wholly in the padding
         {2, 8, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // more than 4096 weights: the packed weight-gradient GEMM
         {3, 6, 9, 7, 80, 3, 3, 2, 1, 0, 1, 1, 1, 1},     // the same with stride 2 and no vertical padding
+        {16, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // eight images per thread, accumulated into one transposed dW
+        {6, 5, 4, 3, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1},      // the same for a pointwise convolution
     };
 
     private static ConvKernels.Geometry geo(int[] s) {
