@@ -142,6 +142,11 @@ public final class Norm {
             gx = Tensor.empty(x.shape());
             float[] r = gx.data();
             int m = n * sp;
+            // Evaluation mode: dx = γ·is·dy, one factor per channel.
+            float[] evalScale = new float[c];
+            for (int ch = 0; ch < c; ch++) {
+                evalScale[ch] = (gamma == null ? 1f : gamma[ch]) * invStd[ch];
+            }
             Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, sp)), (from, to) -> {
                 for (int p = from; p < to; p++) {
                     int ch = p % c;
@@ -153,7 +158,7 @@ public final class Norm {
                         NormKernels.inputGradient(gd, go + base, xd, xo + base, r, base, sp, mu, is, gam * is,
                                 (float) (sumG[ch] / m), (float) (sumGXhat[ch] / m));
                     } else {
-                        Elementwise.binaryRange(BinaryOp.MUL, gd, go + base, 1, new float[] {gam * is}, 0, 0, r, base, sp);
+                        Elementwise.binaryRange(BinaryOp.MUL, gd, go + base, 1, evalScale, ch, 0, r, base, sp);
                     }
                 }
             });
