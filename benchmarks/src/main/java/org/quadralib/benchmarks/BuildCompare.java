@@ -111,13 +111,7 @@ public final class BuildCompare {
                 }
                 String v = args[++i];
                 switch (a) {
-                    case "--builds" -> {
-                        for (String b : v.split(",")) {
-                            if (!b.isBlank()) {
-                                builds.add(b.trim());
-                            }
-                        }
-                    }
+                    case "--builds" -> builds.addAll(buildList(v));
                     case "--threads" -> threads = StepBenchmark.Options.integer(a, v);
                     case "--slices" -> slices = StepBenchmark.Options.integer(a, v);
                     case "--warmup-slices" -> warmupSlices = StepBenchmark.Options.integer(a, v);
@@ -154,15 +148,7 @@ public final class BuildCompare {
          */
         Build(String classPath) {
             this.name = classPath;
-            List<URL> urls = new ArrayList<>();
-            for (String entry : classPath.split(File.pathSeparator)) {
-                try {
-                    urls.add(new File(entry).toURI().toURL());
-                } catch (MalformedURLException e) {
-                    throw new IllegalArgumentException("BuildCompare: bad class path entry '" + entry + "'", e);
-                }
-            }
-            loader = new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getPlatformClassLoader());
+            loader = new URLClassLoader(classPathUrls("BuildCompare", classPath), ClassLoader.getPlatformClassLoader());
             try {
                 sgemm = loader.loadClass("org.quadralib.core.kernels.Gemm").getMethod("sgemm", boolean.class, boolean.class,
                         int.class, int.class, int.class, float.class, float[].class, int.class, int.class, float[].class,
@@ -213,6 +199,34 @@ public final class BuildCompare {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /** The builds of a {@code --builds} value: comma-separated class paths, blanks dropped. */
+    static List<String> buildList(String value) {
+        List<String> builds = new ArrayList<>();
+        for (String b : value.split(",")) {
+            if (!b.isBlank()) {
+                builds.add(b.trim());
+            }
+        }
+        return builds;
+    }
+
+    /**
+     * The entries of a class path as URLs.
+     *
+     * @throws IllegalArgumentException naming {@code tool} and the entry when one is not a valid path
+     */
+    static URL[] classPathUrls(String tool, String classPath) {
+        List<URL> urls = new ArrayList<>();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            try {
+                urls.add(new File(entry).toURI().toURL());
+            } catch (MalformedURLException e) {
+                throw new IllegalArgumentException(tool + ": bad class path entry '" + entry + "'", e);
+            }
+        }
+        return urls.toArray(new URL[0]);
     }
 
     /** {@code x[i] / base[i]} for every slice i. */

@@ -1,12 +1,9 @@
 package org.quadralib.benchmarks;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
-import java.net.MalformedURLException;
-import java.net.URL;
 import java.net.URLClassLoader;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,13 +62,7 @@ public final class StepCompare {
                 }
                 String v = args[++i];
                 switch (a) {
-                    case "--builds" -> {
-                        for (String b : v.split(",")) {
-                            if (!b.isBlank()) {
-                                builds.add(b.trim());
-                            }
-                        }
-                    }
+                    case "--builds" -> builds.addAll(BuildCompare.buildList(v));
                     case "--workload" -> workload = v;
                     case "--variant" -> variant = v;
                     case "--mode" -> mode = v;
@@ -114,20 +105,8 @@ public final class StepCompare {
          * @throws IllegalArgumentException naming the class path when an entry is not a valid path
          */
         Build(String classPath) {
-            super(urls(classPath), ClassLoader.getPlatformClassLoader());
+            super(BuildCompare.classPathUrls("StepCompare", classPath), ClassLoader.getPlatformClassLoader());
             this.name = classPath;
-        }
-
-        private static URL[] urls(String classPath) {
-            List<URL> urls = new ArrayList<>();
-            for (String entry : classPath.split(File.pathSeparator)) {
-                try {
-                    urls.add(new File(entry).toURI().toURL());
-                } catch (MalformedURLException e) {
-                    throw new IllegalArgumentException("StepCompare: bad class path entry '" + entry + "'", e);
-                }
-            }
-            return urls.toArray(new URL[0]);
         }
 
         @Override

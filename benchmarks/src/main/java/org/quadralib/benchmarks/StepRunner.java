@@ -16,7 +16,8 @@ import org.quadralib.layers.Module;
  * One build's workload for {@link StepCompare}: the model, batch and optimizer {@link StepBenchmark} builds (same
  * seeds), and {@code apply(k)}, which runs {@code k} training steps or inference batches and returns each one's
  * nanoseconds. {@link StepCompare} defines this class in each build's own class loader, so it links against that
- * build's library; it uses only API that builds of the step benchmark have had from the start.
+ * build's library; it uses only the step benchmark's workloads and the library's public training API (it ran
+ * against a build of the sixth round).
  */
 final class StepRunner implements IntFunction<long[]> {
     private final Module model;

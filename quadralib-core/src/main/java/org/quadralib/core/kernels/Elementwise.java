@@ -141,7 +141,7 @@ public final class Elementwise {
     /**
      * {@code Σ a[off .. off+n)} in a fixed order, on the calling thread. The plain loop adds each value to a double; the
      * Vector API path adds runs of at most {@value #SUM_BLOCK} values in float lanes and the runs' sums in double
-     * (about {@code n·2⁻²⁴} of the sum of magnitudes apart, the way PyTorch's CPU kernels sum).
+     * (the two differ by float rounding, about {@code n·2⁻²⁴} of the sum of magnitudes at most).
      */
     public static double sum(float[] a, int off, int n) {
         return VECTOR ? VectorElementwise.sum(a, off, n) : sumScalar(a, off, n);

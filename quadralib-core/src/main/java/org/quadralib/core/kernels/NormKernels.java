@@ -9,7 +9,7 @@ package org.quadralib.core.kernels;
  * <p>The affine map and the input gradient give the plain loops' bits (every product and sum rounded in the order
  * written here). The sums do not: the plain loops add each value to a double, while the vector ones add runs of at
  * most {@value Elementwise#SUM_BLOCK} values in float lanes and the runs' sums in double. Both are deterministic;
- * they differ by float rounding of sums of a few hundred values, the way PyTorch's own CPU kernels sum.
+ * they differ by the float rounding of sums of at most that many values.
  */
 public final class NormKernels {
 

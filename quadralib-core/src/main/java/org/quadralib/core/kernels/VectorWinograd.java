@@ -112,10 +112,11 @@ final class VectorWinograd {
 
     /**
      * {@link Winograd#outputRunScalar}: the top output row and the bottom one in a method each, a vector of tiles at
-     * a time (12 loads each, the middle rows of M read twice), then the remaining tiles in plain Java. C2's inlining
-     * budget covers about 30 vector operations per compiled method: the whole transform in one method, or both halves
-     * inlined into the caller, or each half unrolled twice, left the operations past that point as calls, and every
-     * vector they made was allocated on the heap (a quarter of the activation bytes of a quadratic VGG step). Each half
+     * a time (12 loads each, the middle rows of M read twice), then the remaining tiles in plain Java. C2 inlines
+     * only so much into one compiled method: the whole transform in one method (in some JVM runs), both halves
+     * inlined into the caller, or each half unrolled twice (in every run) left the operations past some point as
+     * calls, and every vector they made was allocated on the heap (28–43% of the activation bytes of a quadratic VGG
+     * step). Each half
      * keeps its own scalar tail, which also puts it over C2's size limit for inlining hot methods (325 bytecodes),
      * so each is compiled on its own.
      */

@@ -142,23 +142,20 @@ public final class Norm {
             gx = Tensor.empty(x.shape());
             float[] r = gx.data();
             int m = n * sp;
-            // Evaluation mode: dx = γ·is·dy, one factor per channel.
-            float[] evalScale = new float[c];
+            // γ·is per channel: dx = γ·is·(dy − mean(dy) − x̂·mean(dy·x̂)) in training, γ·is·dy in evaluation.
+            float[] scale = new float[c];
             for (int ch = 0; ch < c; ch++) {
-                evalScale[ch] = (gamma == null ? 1f : gamma[ch]) * invStd[ch];
+                scale[ch] = (gamma == null ? 1f : gamma[ch]) * invStd[ch];
             }
             Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, sp)), (from, to) -> {
                 for (int p = from; p < to; p++) {
                     int ch = p % c;
-                    float gam = gamma == null ? 1f : gamma[ch];
-                    float is = invStd[ch];
-                    float mu = mean[ch];
                     int base = p * sp;
                     if (training) {
-                        NormKernels.inputGradient(gd, go + base, xd, xo + base, r, base, sp, mu, is, gam * is,
+                        NormKernels.inputGradient(gd, go + base, xd, xo + base, r, base, sp, mean[ch], invStd[ch], scale[ch],
                                 (float) (sumG[ch] / m), (float) (sumGXhat[ch] / m));
                     } else {
-                        Elementwise.binaryRange(BinaryOp.MUL, gd, go + base, 1, evalScale, ch, 0, r, base, sp);
+                        Elementwise.binaryRange(BinaryOp.MUL, gd, go + base, 1, scale, ch, 0, r, base, sp);
                     }
                 }
             });
