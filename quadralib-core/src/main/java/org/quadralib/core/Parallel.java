@@ -21,6 +21,12 @@ public final class Parallel {
     /** Body of a parallel loop over the half-open range {@code [from, to)}. */
     @FunctionalInterface
     public interface RangeBody {
+        /**
+         * Runs the loop body for every index in {@code [from, to)}.
+         *
+         * @param from first index, inclusive
+         * @param to   last index, exclusive
+         */
         void run(int from, int to);
     }
 

@@ -24,12 +24,23 @@ public abstract class Module {
     /** Called before {@code compute}; may return a replacement input, or null to keep it. */
     @FunctionalInterface
     public interface PreHook {
+        /**
+         * @param module the module about to compute
+         * @param input  its input
+         * @return a replacement input, or null to keep {@code input}
+         */
         Tensor apply(Module module, Tensor input);
     }
 
     /** Called after {@code compute}; may return a replacement output, or null to keep it. */
     @FunctionalInterface
     public interface PostHook {
+        /**
+         * @param module the module that computed
+         * @param input  its input
+         * @param output its output
+         * @return a replacement output, or null to keep {@code output}
+         */
         Tensor apply(Module module, Tensor input, Tensor output);
     }
 

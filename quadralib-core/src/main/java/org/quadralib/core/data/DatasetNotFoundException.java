@@ -11,7 +11,9 @@ public final class DatasetNotFoundException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /** @serial the folder or classpath location searched */
     private final String location;
+    /** @serial the file names not found there */
     private final List<String> missing;
 
     /**

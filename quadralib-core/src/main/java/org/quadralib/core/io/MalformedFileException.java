@@ -13,6 +13,7 @@ public final class MalformedFileException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** @serial the tensor or record at fault, or null when the problem is with the file as a whole */
     private final String entry;
 
     /**

@@ -9,7 +9,16 @@ import org.quadralib.core.Parallel;
 public final class Elementwise {
 
     /** Binary op codes. */
-    public enum BinaryOp { ADD, SUB, MUL, DIV }
+    public enum BinaryOp {
+        /** {@code a + b}. */
+        ADD,
+        /** {@code a − b}. */
+        SUB,
+        /** {@code a · b}. */
+        MUL,
+        /** {@code a / b}. */
+        DIV
+    }
 
     /** Grain size: below this many elements a loop runs on the calling thread. */
     public static final int GRAIN = 1 << 15;

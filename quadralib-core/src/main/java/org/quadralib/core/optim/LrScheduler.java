@@ -8,6 +8,12 @@ public abstract class LrScheduler {
     private final Optimizer optimizer;
     private int step;
 
+    /**
+     * Binds the schedule to {@code optimizer} and applies the rate of step 0 ({@link #factor factor(0)} times each
+     * group's base rate) at once.
+     *
+     * @param optimizer the optimizer whose parameter groups' learning rates this schedule sets
+     */
     protected LrScheduler(Optimizer optimizer) {
         this.optimizer = optimizer;
         apply();
