@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 VARIANTS = ("first-order", "quadratic-standard", "quadratic-hybrid")
 MB = 1e6
 
-# Targets of issue 6: ratio of medians Java / PyTorch.
+# Targets: ratio of medians Java / PyTorch.
 TRAIN_TARGET = {("W1", False): 1.0, ("W2", False): 1.0, ("W3", False): 1.25,
                 ("W1", True): 1.0, ("W2", True): 1.0, ("W3", True): 1.0}
 INFER_TARGET = 1.0
@@ -178,11 +178,13 @@ def report(results, workloads, variants, a, with_torch, load_before, load_after)
         ", ".join(versions(results, "torch")) or "-", load))
     print("threads %d, %d timed steps after at least %d warm-up steps and %g s, lr %g, %d round(s); medians (ms, MB)" % (
         a.threads, a.steps, a.warmup, a.warmup_seconds, a.lr, a.rounds))
-    print("train: wall ms per training step; cpu: CPU ms per step over all threads; infer: ms per inference batch;"
+    print("train: wall ms per training step; cpu: CPU ms per step over all threads; infer: ms per inference batch"
+          " (Java in an InferenceMode scope, weights packed once; no-grad J: under no-grad alone, every weight packed"
+          " per call; PyTorch under torch.no_grad());"
           " peak: tracked peak (Java) / resident + profiled transient peak (PyTorch); saved: bytes saved for backward;"
           " heap/act: Java heap allocation per step over its activation bytes")
     head = ("workload", "variant", "train J", "train T", "J/T", "cpu J", "cpu T", "J/T", "infer J", "infer T", "J/T",
-            "peak J", "peak T", "J/T", "saved J", "saved T", "heap/act")
+            "no-grad J", "J/T", "peak J", "peak T", "J/T", "saved J", "saved T", "heap/act")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     misses = []
@@ -195,13 +197,14 @@ def report(results, workloads, variants, a, with_torch, load_before, load_after)
             jt, tt = median_of(js, "train_ms"), median_of(ts, "train_ms")
             jc, tc = median_of(js, "train_cpu_ms"), median_of(ts, "train_cpu_ms")
             ji, ti = median_of(js, "infer_ms"), median_of(ts, "infer_ms")
+            jn = median_of(js, "infer_nograd_ms")
             jp, tp = median_of(js, "peak_bytes"), median_of(ts, "peak_bytes")
             jsv, tsv = median_of(js, "saved_peak_bytes"), median_of(ts, "saved_peak_bytes")
             alloc = median_of(js, "heap_alloc_over_activation")
             peaks[(w, v)] = jp
             rt, ri, rp = ratio(jt, tt), ratio(ji, ti), ratio(jp, tp)
             print("| " + " | ".join([w, v, fmt(jt), fmt(tt), fmt(rt, "%.2f"), fmt(jc), fmt(tc), fmt(ratio(jc, tc), "%.2f"),
-                                     fmt(ji), fmt(ti), fmt(ri, "%.2f"),
+                                     fmt(ji), fmt(ti), fmt(ri, "%.2f"), fmt(jn), fmt(ratio(jn, ti), "%.2f"),
                                      fmt(jp and jp / MB), fmt(tp and tp / MB), fmt(rp, "%.2f"),
                                      fmt(jsv and jsv / MB), fmt(tsv and tsv / MB),
                                      fmt(alloc and 100 * alloc, "%.2f%%")]) + " |")

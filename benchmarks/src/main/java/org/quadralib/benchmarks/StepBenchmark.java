@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 import org.quadralib.core.F;
 import org.quadralib.core.GradMode;
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Rng;
 import org.quadralib.core.SavedTensors;
@@ -22,7 +23,7 @@ import org.quadralib.layers.Init;
 import org.quadralib.layers.Module;
 
 /**
- * The end-to-end training-step benchmark of issue 6, the Java side of {@code benchmarks/peers/compare.py}.
+ * The end-to-end training-step benchmark, the Java side of {@code benchmarks/peers/compare.py}.
  *
  * <p>One training step is forward, cross-entropy, backward and an SGD update with momentum 0.9, run inside a
  * {@link MemoryScope} over a pool reused across steps, as the trainer runs it. After a warm-up of at least
@@ -30,8 +31,9 @@ import org.quadralib.layers.Module;
  * seconds, and while a compiler thread holds a core the worker shares the caller's, so W1's steps ran 1.5–2× slower
  * after 3 seconds than after 10) it times
  * {@code --steps} steps and reports their median (and the CPU time per step summed over all threads, steadier than
- * wall time on a loaded machine); then it times as many inference batches (evaluation mode, no gradient
- * recording). Memory over the timed steps: the tracker's peak in total and by category, the peak of bytes
+ * wall time on a loaded machine); then it times as many inference batches in evaluation mode, first in an
+ * {@link InferenceMode} scope (no gradient recording, each weight rearranged for its kernel once: {@code infer_ms}),
+ * then under {@link GradMode#noGrad()} alone ({@code infer_nograd_ms}). Memory over the timed steps: the tracker's peak in total and by category, the peak of bytes
  * saved for backward, the bytes handed out per step by category (activations, activation gradients), and the JVM's
  * own heap allocation per step ({@code com.sun.management.ThreadMXBean}, summed over all live threads), which a
  * pooled step keeps far below its activation bytes.
@@ -124,7 +126,7 @@ public final class StepBenchmark {
     }
 
     /** What one run measured. */
-    record Result(Options options, double[] trainMs, double[] inferMs, double trainCpuMs, float finalLoss, long peakBytes,
+    record Result(Options options, double[] trainMs, double[] inferMs, double[] inferNoGradMs, double trainCpuMs, float finalLoss, long peakBytes,
             Map<MemoryCategory, Long> peakByCategory, long savedPeakBytes, long[] bytesPerStepByCategory, long heapBytesPerStep,
             long freshPoolBytesLastStep) {
 
@@ -146,6 +148,7 @@ public final class StepBenchmark {
             field(sb, "infer_ms", median(inferMs));
             field(sb, "infer_ms_q1", quantile(inferMs, 0.25));
             field(sb, "infer_ms_q3", quantile(inferMs, 0.75));
+            field(sb, "infer_nograd_ms", median(inferNoGradMs));
             field(sb, "final_loss", finalLoss);
             field(sb, "peak_bytes", peakBytes);
             sb.append("\"peak_by_category\": {");
@@ -255,18 +258,23 @@ public final class StepBenchmark {
 
         model.eval();
         double[] inferMs = new double[o.steps()];
-        try (GradMode.Scope g = GradMode.noGrad()) {
+        try (InferenceMode m = InferenceMode.enter()) {
             warmStart = System.nanoTime();
             for (int i = 0; i < o.warmup() || System.nanoTime() - warmStart < o.warmupSeconds() * 1e9; i++) {
                 inferenceBatch(model, pool, x);
             }
-            for (int i = 0; i < o.steps(); i++) {
-                long t0 = System.nanoTime();
-                inferenceBatch(model, pool, x);
-                inferMs[i] = (System.nanoTime() - t0) / 1e6;
-            }
+            timeInference(model, pool, x, inferMs);
         }
-        return new Result(o, trainMs, inferMs, cpuMs, loss, peak, peakByCategory, savedPeak, perStep, heapPerStep, fresh);
+        // The same batches under no-grad alone: every op rearranges its weights again on every call. The code is
+        // warm by now (the same kernels ran in training and above), so the warm-up is short.
+        double[] inferNoGradMs = new double[o.steps()];
+        try (GradMode.Scope g = GradMode.noGrad()) {
+            for (int i = 0; i < o.warmup(); i++) {
+                inferenceBatch(model, pool, x);
+            }
+            timeInference(model, pool, x, inferNoGradMs);
+        }
+        return new Result(o, trainMs, inferMs, inferNoGradMs, cpuMs, loss, peak, peakByCategory, savedPeak, perStep, heapPerStep, fresh);
     }
 
     /** The loss of a step and the bytes its scope could not take from the pool. */
@@ -282,6 +290,15 @@ public final class StepBenchmark {
             optimizer.step();
             optimizer.zeroGrad();
             return new StepStats(value, scope.freshBytes());
+        }
+    }
+
+    /** Times {@code ms.length} inference batches, each into its slot of {@code ms}. */
+    private static void timeInference(Module model, MemoryScope.Pool pool, Tensor x, double[] ms) {
+        for (int i = 0; i < ms.length; i++) {
+            long t0 = System.nanoTime();
+            inferenceBatch(model, pool, x);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
         }
     }
 

@@ -13,7 +13,7 @@ import org.quadralib.layers.zoo.LayerFactory;
 import org.quadralib.layers.zoo.Zoo;
 
 /**
- * The end-to-end workloads of issue 6, built exactly as {@code benchmarks/peers/torch_step.py} builds them for
+ * The end-to-end workloads of the step benchmark, built exactly as {@code benchmarks/peers/torch_step.py} builds them for
  * PyTorch, so the two sides train the same network on the same input shape:
  * <ul>
  * <li>W1: MLP 784-256-256-10 with ReLU, input {@code [128, 784]};</li>

@@ -67,6 +67,9 @@ class StepBenchmarkTest {
         assertTrue(livePeak < gradients, "activation gradients live at once " + livePeak + ", handed out per step " + gradients);
         assertEquals(r.trainMs().length, 20);
         assertTrue(StepBenchmark.median(r.trainMs()) > 0 && StepBenchmark.median(r.inferMs()) > 0);
+        assertEquals(20, r.inferNoGradMs().length);
+        assertTrue(StepBenchmark.median(r.inferNoGradMs()) > 0);
+        assertTrue(r.toJson().contains("\"infer_nograd_ms\": "), r.toJson());
     }
 
     @Test

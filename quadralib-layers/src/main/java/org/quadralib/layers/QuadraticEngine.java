@@ -125,7 +125,9 @@ final class QuadraticEngine {
         // No batch statistics: the branch affine is known before any branch value, so S goes in chunks.
         BranchState st = masked ? null : branchState(null);
         int chunk = chunkItems();
-        float[] w = kx == 0 ? null : stack(false, layer.stackedWeights(), kx * outG);
+        // Inside an InferenceMode scope the projection reads its cached layout of the weights (w == null).
+        boolean scoped = kx > 0 && proj.prepareFromScope(layer.stackedWeights(), kx * outG);
+        float[] w = kx == 0 || scoped ? null : stack(false, layer.stackedWeights(), kx * outG);
         float[] s = kx == 0 ? null : alloc(chunk * groups * kx * outG * len);
         float[] wd = x2 == null ? null : squareWeights();
         float[] d = x2 == null ? null : alloc(chunk * groups * outG * len);

@@ -31,7 +31,9 @@ import org.quadralib.layers.QuadraticOptions.BackpropMode;
  * stacked branch outputs it needs in backward (PROPOSED: the two product branches, not the linear one); a
  * quadratic layer then saves what a first-order layer of the same shape saves. {@link BackpropMode#STANDARD}: the formula composed of autograd ops, which save the branch outputs. Both
  * give the same values and gradients. Under {@link GradMode#noGrad()} a layer without branch norms runs the
- * hybrid mode's fused forward in either mode (nothing is recorded, so the modes do not differ there). In hybrid mode the branch norms' own forward hooks do not run: their
+ * hybrid mode's fused forward in either mode (nothing is recorded, so the modes do not differ there); inside an
+ * {@link org.quadralib.core.InferenceMode} scope that forward also keeps its stacked weights in the layout its GEMM or
+ * convolution reads, for every batch of the scope. In hybrid mode the branch norms' own forward hooks do not run: their
  * arithmetic is part of the layer's function.
  *
  * <p><b>Masking.</b> {@link #quadraticTermMasked(boolean)} makes forward compute the linear term only (the

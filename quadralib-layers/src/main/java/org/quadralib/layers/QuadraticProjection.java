@@ -3,6 +3,9 @@ package org.quadralib.layers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
+
+import org.quadralib.core.InferenceMode;
+import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.ConvKernels;
 import org.quadralib.core.kernels.Gemm;
 import org.quadralib.core.memory.Workspace;
@@ -49,11 +52,22 @@ abstract class QuadraticProjection {
     void prepare(float[] w, int rows, boolean forward, boolean backward, IntFunction<float[]> alloc) {
     }
 
-    /** Ends what {@link #prepare} began: later calls read their weight arrays afresh. */
+    /**
+     * Inside an {@link InferenceMode} scope, takes the layout of {@code weights} stacked ({@code rows} per group) from
+     * the scope's cache, made there on first use: until {@link #release()}, {@link #forward} called with a null weight
+     * array reads it, and the caller need not stack the weights at all. False, with nothing prepared, outside a scope
+     * or when the weights cannot be cached (see {@link InferenceMode}).
+     */
+    abstract boolean prepareFromScope(List<Tensor> weights, int rows);
+
+    /** Ends what {@link #prepare} and {@link #prepareFromScope} began: later calls read their weight arrays afresh. */
     void release() {
     }
 
-    /** {@code y = W ⋆ patches(x[first .. first+count))}, y {@code [count, groups, rows, L]} overwritten. */
+    /**
+     * {@code y = W ⋆ patches(x[first .. first+count))}, y {@code [count, groups, rows, L]} overwritten; a null
+     * {@code w} stands for the weights of {@link #prepareFromScope}.
+     */
     abstract void forward(float[] x, int first, int count, float[] w, int rows, float[] y);
 
     /** {@code gx[first .. first+count) += Wᵀ ⋆ gy}: the input gradient of {@link #forward}, accumulated. */
@@ -79,9 +93,27 @@ abstract class QuadraticProjection {
             return true;
         }
 
+        /** The scope's packed {@code Wᵀ} of the stacked weights, between prepareFromScope and release. */
+        private Gemm.PackedB scoped;
+
+        @Override
+        boolean prepareFromScope(List<Tensor> weights, int rows) {
+            scoped = InferenceMode.transposedWeights(weights);
+            return scoped != null;
+        }
+
+        @Override
+        void release() {
+            scoped = null;
+        }
+
         @Override
         void forward(float[] x, int first, int count, float[] w, int rows, float[] y) {
-            Gemm.sgemm(false, true, count, rows, patch, 1f, x, first * patch, patch, w, 0, patch, 0f, y, 0, rows);
+            if (w == null) {
+                Gemm.sgemm(false, count, 1f, x, first * patch, patch, scoped, 0f, y, 0, rows);
+            } else {
+                Gemm.sgemm(false, true, count, rows, patch, 1f, x, first * patch, patch, w, 0, patch, 0f, y, 0, rows);
+            }
         }
 
         @Override
@@ -148,9 +180,19 @@ abstract class QuadraticProjection {
             prepared.add(new Packed(w, rows, f, b));
         }
 
+        /** The scope's prepared forward weights of the stacked weights, between prepareFromScope and release. */
+        private ConvKernels.PackedWeight scoped;
+
+        @Override
+        boolean prepareFromScope(List<Tensor> weights, int rows) {
+            scoped = InferenceMode.convWeights(geometry(1, rows), weights);
+            return scoped != null;
+        }
+
         @Override
         void release() {
             prepared.clear();
+            scoped = null;
         }
 
         /** The prepared weight for {@code w} and {@code rows}, or null. */
@@ -165,9 +207,9 @@ abstract class QuadraticProjection {
 
         @Override
         void forward(float[] x, int first, int count, float[] w, int rows, float[] y) {
-            Packed p = packed(w, rows);
+            Packed p = w == null ? null : packed(w, rows);
             ConvKernels.forward(geometry(count, rows), slice(x, first, count, "quadratic.x"), w,
-                    p == null ? null : p.forward(), null, y);
+                    w == null ? scoped : p == null ? null : p.forward(), null, y);
         }
 
         @Override

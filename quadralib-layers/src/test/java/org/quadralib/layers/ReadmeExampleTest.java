@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.quadralib.core.F;
-import org.quadralib.core.GradMode;
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.data.ArrayDataset;
 import org.quadralib.core.data.DataLoader;
 import org.quadralib.core.data.SyntheticData;
 import org.quadralib.core.optim.SGD;
 
-/** The "first network" of README.md, line for line, must compile and learn the rings. */
+/** The "first network" of README.md and its prediction snippet, line for line, must compile and learn the rings. */
 class ReadmeExampleTest {
 
     @Test
@@ -28,9 +28,13 @@ class ReadmeExampleTest {
         }
         ArrayDataset test = SyntheticData.rings(400, 2);
         DataLoader.Batch all = new DataLoader(test, test.size(), false, 0).iterator().next();
+        Tensor inputs = all.inputs();
         int correct = 0;
-        try (GradMode.Scope s = GradMode.noGrad()) {
-            Tensor pred = F.argmax(model.eval().forward(all.inputs()), 1, false);
+        // the README's prediction snippet
+        model.eval();
+        try (InferenceMode inference = InferenceMode.enter()) {
+            Tensor logits = model.forward(inputs);
+            Tensor pred = F.argmax(logits, 1, false);
             for (int i = 0; i < all.labels().length; i++) {
                 correct += (int) pred.get(i) == all.labels()[i] ? 1 : 0;
             }

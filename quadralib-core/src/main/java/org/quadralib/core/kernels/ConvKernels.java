@@ -213,15 +213,20 @@ public final class ConvKernels {
      * Forward convolution with the weights already prepared by {@link #packWeight} ({@code transposed} false), for
      * several calls with the same weights (a layer that convolves its batch in chunks).
      *
+     * @param weight {@code [cout, c/groups, kh, kw]}; may be null when {@code packedWeight} is given, which then
+     *        holds all the kernels read
      * @param packedWeight {@code packWeight(g', false, weight, …)} for a geometry {@code g'} with this one's
      *        channels, kernel, strides, paddings and dilations (any batch and image size), or null to prepare here
      * @throws IllegalArgumentException naming conv2d and the shapes if an array is shorter than its shape or the
-     *         packed weights do not have this convolution's shape
+     *         packed weights do not have this convolution's shape, or if {@code weight} and {@code packedWeight}
+     *         are both null
      */
     public static void forward(Geometry g, float[] x, float[] weight, PackedWeight packedWeight, float[] bias,
                                float[] out) {
         check(g, "input", x, g.inputSize());
-        check(g, "weight", weight, g.weightSize());
+        if (weight != null || packedWeight == null) {
+            check(g, "weight", weight, g.weightSize());
+        }
         check(g, "output", out, g.outputSize());
         if (bias != null) {
             check(g, "bias", bias, g.cout());

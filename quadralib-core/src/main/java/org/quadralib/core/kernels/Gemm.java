@@ -285,9 +285,114 @@ public final class Gemm {
         return false;
     }
 
-    /** Floats of a whole packed {@code k × n} B for {@link #sgemmPackedB}. */
-    static int packedSizeB(int n, int k) {
-        return (int) impl().packedSizeB(n, k);
+    /**
+     * op(B) of {@link #sgemm} packed once for several products with different A and C: a linear layer's weight
+     * {@code Wᵀ}, packed once for every batch an {@code InferenceMode} scope runs, where packing it again took a
+     * seventh of an MLP's inference time. Obtain one with {@link #packB}; it refers to the stored B (read by the
+     * paths that do not pack) and to the packed buffer, so neither may change while it is in use. Only for the
+     * default kernel.
+     */
+    public static final class PackedB {
+        private final boolean transB;
+        private final int k;
+        private final int n;
+        private final float[] b;
+        private final int bOff;
+        private final int ldb;
+        private final float[] packed;
+
+        private PackedB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] packed) {
+            this.transB = transB;
+            this.k = k;
+            this.n = n;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.packed = packed;
+        }
+
+        /** Rows of op(B) (the K of every product). */
+        public int depth() {
+            return k;
+        }
+
+        /** Columns of op(B) (and of every C it multiplies into). */
+        public int columns() {
+            return n;
+        }
+
+        /** Whether B is stored transposed ({@code columns × depth}). */
+        public boolean transposed() {
+            return transB;
+        }
+    }
+
+    /**
+     * Floats of the buffer {@link #packB} needs for a {@code k × n} op(B) with the default kernel: about
+     * {@code k·n}, padded to whole micro-kernel column slivers.
+     *
+     * @throws IllegalArgumentException if a dimension is negative or the size exceeds an array's
+     */
+    public static int packedSizeB(int k, int n) {
+        if (k < 0 || n < 0) {
+            throw new IllegalArgumentException("packB: negative dimension k=" + k + " n=" + n);
+        }
+        long size = impl().packedSizeB(n, k);
+        if (size > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("packB: a packed " + k + "x" + n + " operand needs " + size
+                    + " floats, more than an array holds");
+        }
+        return (int) size;
+    }
+
+    /**
+     * Packs op(B) ({@code k × n}; stored {@code n × k} when {@code transB}) into {@code buffer} for
+     * {@link #sgemm(boolean, int, float, float[], int, int, PackedB, float, float[], int, int)}, which then computes
+     * exactly what {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int, float,
+     * float[], int, int) sgemm} computes with this B.
+     *
+     * @param buffer at least {@link #packedSizeB(int, int)} floats, overwritten; owned by the result while in use
+     * @throws IllegalArgumentException if a dimension is negative, a leading dimension is too small, B does not fit
+     *         in its array from its offset, or {@code buffer} is too short
+     * @throws NullPointerException if {@code b} (for a non-empty B) or {@code buffer} is null
+     */
+    public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] buffer) {
+        int size = packedSizeB(k, n);
+        Objects.requireNonNull(buffer, "buffer");
+        if (buffer.length < size) {
+            throw new IllegalArgumentException("packB: a packed " + k + "x" + n + " operand needs " + size
+                    + " floats, buffer has " + buffer.length);
+        }
+        if (k > 0 && n > 0) {
+            checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
+            impl().packWholeB(transB, b, bOff, ldb, n, k, buffer, 0);
+        }
+        return new PackedB(transB, k, n, b, bOff, ldb, buffer);
+    }
+
+    /**
+     * {@code C = alpha · op(A) · op(B) + beta · C} with op(B) packed by {@link #packB}: {@code k} and {@code n} are
+     * {@code b}'s, the other parameters as for {@link #sgemm(boolean, boolean, int, int, int, float, float[], int,
+     * int, float[], int, int, float, float[], int, int) sgemm}, whose result this is, bit for bit.
+     *
+     * @throws IllegalArgumentException if {@code m} is negative, a leading dimension is too small, or A or C does
+     *         not fit in its array from its offset
+     * @throws NullPointerException if {@code b} or an array that is read or written is null
+     */
+    public static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda, PackedB b, float beta,
+                             float[] c, int cOff, int ldc) {
+        Objects.requireNonNull(b, "b");
+        int n = b.n;
+        int k = b.k;
+        if (m < 0) {
+            throw new IllegalArgumentException("sgemm: negative dimension m=" + m + " n=" + n + " k=" + k);
+        }
+        if (finishedWithoutProduct(m, n, k, alpha, beta, c, cOff, ldc)) {
+            return;
+        }
+        checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
+        impl().gemm(transA, b.transB, m, n, k, alpha, a, aOff, lda, null, 0, b.b, b.bOff, b.ldb, b.packed, 0, beta, c,
+                cOff, ldc);
     }
 
     /** Columns per sliver of a packed B (a multiple of the Vector API's lane count for {@link Kernel#VECTOR}). */

@@ -106,6 +106,17 @@ abstract class PackedGemm {
     final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                     float[] a, int aOff, int lda, float[] preA, int preAOff, float[] b, int bOff, int ldb,
                     float beta, float[] c, int cOff, int ldc) {
+        gemm(transA, transB, m, n, k, alpha, a, aOff, lda, preA, preAOff, b, bOff, ldb, null, 0, beta, c, cOff, ldc);
+    }
+
+    /**
+     * As the overload without {@code preB}, with op(B) already packed whole by {@link #packWholeB} into {@code preB}
+     * from {@code preBOff} when it is not null: the blocked paths read it instead of packing (same tiles, same sums,
+     * so the same bits); the paths that read B as stored ({@link #dots}, {@link #fewRows}) still do.
+     */
+    final void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                    float[] a, int aOff, int lda, float[] preA, int preAOff, float[] b, int bOff, int ldb,
+                    float[] preB, int preBOff, float beta, float[] c, int cOff, int ldc) {
         if (!transA && transB && (long) m * n <= DOT_MAX_OUTPUTS) {
             dots(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
@@ -124,24 +135,28 @@ abstract class PackedGemm {
         int mSlivers = (m + mr - 1) / mr;
         int nSlivers = (n + nr - 1) / nr;
         if (threads == 1 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
-            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, preA, preAOff, b, bOff, ldb, null, 0,
+            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, preBOff,
                     beta, c, cOff, ldc, 0, mSlivers, 0, n);
+        } else if (mSlivers >= 2 * threads && preB != null) {
+            Parallel.forChunks(mSlivers, threads, (r0, r1) -> blocked(transA, transB, m, n, k, alpha,
+                    a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, preBOff, beta, c, cOff, ldc, r0, r1, 0, n));
         } else if (mSlivers >= 2 * threads) {
             // Each thread owns a block of rows. B is packed once, each thread packing a share of its slivers, and
             // read by all. When every thread packed all of B for its own rows, a second thread added little to a
             // 128-row product (a linear layer on a batch of 128): 128 × 256 × 784 took 922–1069 µs that way and
             // 780–809 µs with B shared.
             long sizeB = packedSizeB(n, k);
-            float[] preB = sizeB <= SHARED_B_MAX_FLOATS ? Workspace.get(KEY_SHARED_B, (int) sizeB) : null;
-            if (preB != null) {
-                Parallel.forChunks(nSlivers, threads, (s0, s1) -> packAllB(transB, b, bOff, ldb, n, k, preB, s0, s1));
+            float[] shared = sizeB <= SHARED_B_MAX_FLOATS ? Workspace.get(KEY_SHARED_B, (int) sizeB) : null;
+            if (shared != null) {
+                Parallel.forChunks(nSlivers, threads,
+                        (s0, s1) -> packAllB(transB, b, bOff, ldb, n, k, shared, 0, s0, s1));
             }
             Parallel.forChunks(mSlivers, threads, (r0, r1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, 0, beta, c, cOff, ldc, r0, r1, 0, n));
+                    a, aOff, lda, preA, preAOff, b, bOff, ldb, shared, 0, beta, c, cOff, ldc, r0, r1, 0, n));
         } else {
             // Few rows: each thread owns a block of columns and packs the (small) A itself.
             Parallel.forChunks(nSlivers, threads, (s0, s1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, preA, preAOff, b, bOff, ldb, null, 0, beta, c, cOff, ldc, 0, mSlivers, s0 * nr,
+                    a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, preBOff, beta, c, cOff, ldc, 0, mSlivers, s0 * nr,
                     Math.min(n, s1 * nr)));
         }
     }
@@ -186,6 +201,21 @@ abstract class PackedGemm {
     }
 
     /**
+     * Packs all of op(B) ({@code k × n}; stored {@code n × k} when {@code transB}) into {@code dst} from
+     * {@code dstOff} ({@link #packedSizeB} floats), as {@link #gemm} reads a {@code preB}; threads pack their own
+     * slivers when B is large enough to pay for the hand-off.
+     */
+    final void packWholeB(boolean transB, float[] b, int bOff, int ldb, int n, int k, float[] dst, int dstOff) {
+        int slivers = (n + nr - 1) / nr;
+        if (Parallel.threads() > 1 && (long) n * k >= PARALLEL_PACK_FLOATS && !Parallel.onWorker()) {
+            Parallel.forChunks(slivers, Parallel.threads(),
+                    (s0, s1) -> packAllB(transB, b, bOff, ldb, n, k, dst, dstOff, s0, s1));
+        } else {
+            packAllB(transB, b, bOff, ldb, n, k, dst, dstOff, 0, slivers);
+        }
+    }
+
+    /**
      * Where step {@code p} of sliver {@code s} (its {@code nr} floats, columns {@code s·nr …}) starts in a whole packed
      * {@code k × n} op(B) as {@link #packAllB} lays it out, for a caller that writes B packed.
      */
@@ -218,7 +248,8 @@ abstract class PackedGemm {
      * {@code pc} starts at {@link #blockOffsetB}, its slivers {@link #sliverStrideB} apart, as {@link #packB} packs
      * a panel.
      */
-    private void packAllB(boolean transB, float[] b, int bOff, int ldb, int n, int k, float[] dst, int s0, int s1) {
+    private void packAllB(boolean transB, float[] b, int bOff, int ldb, int n, int k, float[] dst, int dstOff, int s0,
+                          int s1) {
         int slivers = (n + nr - 1) / nr;
         int kcEven = kcEven(k);
         int j0 = s0 * nr;
@@ -226,7 +257,7 @@ abstract class PackedGemm {
         for (int pc = 0, index = 0; pc < k; pc += kcEven, index++) {
             int kc = Math.min(kcEven, k - pc);
             packB(transB, b, bOff, ldb, pc, kc, j0, j1 - j0, dst,
-                    blockOffsetB(slivers, nr, pc, index) + s0 * sliverStrideB(kc), s1 - s0);
+                    dstOff + blockOffsetB(slivers, nr, pc, index) + s0 * sliverStrideB(kc), s1 - s0);
         }
     }
 

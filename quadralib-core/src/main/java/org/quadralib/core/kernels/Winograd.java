@@ -170,7 +170,7 @@ final class Winograd {
      * for the reason {@link #planeStride} gives.
      */
     static int packedPlane(int rows, int count) {
-        return Gemm.packedSizeB(count, rows) + 16;
+        return Gemm.packedSizeB(rows, count) + 16;
     }
 
     /** Tiles per block: the block's V and M within {@link #BLOCK_FLOATS}, a multiple of 16 columns. */

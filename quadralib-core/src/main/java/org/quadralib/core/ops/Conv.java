@@ -1,6 +1,9 @@
 package org.quadralib.core.ops;
 
+import java.util.List;
+
 import org.quadralib.core.Autograd;
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Node;
 import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Shapes;
@@ -58,7 +61,7 @@ public final class Conv {
         float[] wd = Raw.data(wc);
         float[] bd = bc == null ? null : Raw.data(bc);
         Tensor y = Tensor.empty(xs[0], ws[0], geo.outH(), geo.outW());
-        ConvKernels.forward(geo, xd, wd, bd, y.data());
+        ConvKernels.forward(geo, xd, wd, InferenceMode.convWeights(geo, List.of(weight)), bd, y.data());
         Node node = bc == null ? Autograd.record("conv2d", y, xc, wc) : Autograd.record("conv2d", y, xc, wc, bc);
         if (node != null) {
             SavedTensors.Saved sx = node.needsGrad(1) ? node.save(xc) : null;

@@ -3,6 +3,7 @@ package org.quadralib.core.ops;
 import java.util.Arrays;
 
 import org.quadralib.core.Autograd;
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Node;
 import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Shapes;
@@ -191,7 +192,13 @@ public final class Linear {
             }
             beta = 1f;
         }
-        Gemm.sgemm(false, true, rows, outF, inF, 1f, xc.data(), xc.offset(), inF, wc.data(), wc.offset(), inF, beta, yd, 0, outF);
+        Gemm.PackedB packedW = InferenceMode.transposedWeight(weight);
+        if (packedW != null) {
+            Gemm.sgemm(false, rows, 1f, xc.data(), xc.offset(), inF, packedW, beta, yd, 0, outF);
+        } else {
+            Gemm.sgemm(false, true, rows, outF, inF, 1f, xc.data(), xc.offset(), inF, wc.data(), wc.offset(), inF, beta, yd, 0,
+                    outF);
+        }
         Node node = bc == null ? Autograd.record("linear", y, xc, wc) : Autograd.record("linear", y, xc, wc, bc);
         if (node != null) {
             SavedTensors.Saved sx = node.needsGrad(1) ? node.save(xc) : null;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.quadralib.core.GradMode;
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.ops.InPlace;
@@ -72,8 +73,14 @@ public abstract class Optimizer {
         }
     }
 
-    /** Applies one update to every parameter that has a gradient. */
+    /**
+     * Applies one update to every parameter that has a gradient.
+     *
+     * @throws IllegalStateException inside an {@link InferenceMode} scope, whose cached weight layouts the update
+     *         would leave stale
+     */
     public final void step() {
+        InferenceMode.checkWeightsMayChange(getClass().getSimpleName() + ".step()");
         try (GradMode.Scope s = GradMode.noGrad()) {
             steps++;
             for (ParamGroup g : groups) {

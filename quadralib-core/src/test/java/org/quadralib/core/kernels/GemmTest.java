@@ -310,7 +310,7 @@ class GemmTest {
         Gemm.PackedA pa = Gemm.packA(false, m, k, a, 0, k, aBuffer, aOff);
         int nr = Gemm.sliverWidthB();
         int bOff = 3;
-        float[] packedB = new float[bOff + Gemm.packedSizeB(n, k)];
+        float[] packedB = new float[bOff + Gemm.packedSizeB(k, n)];
         Arrays.fill(packedB, Float.NaN);
         for (int p = 0; p < k; p++) {
             for (int s = 0; s * nr < n; s++) {

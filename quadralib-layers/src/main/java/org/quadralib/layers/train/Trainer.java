@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-import org.quadralib.core.GradMode;
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.data.DataLoader;
@@ -362,8 +362,9 @@ public final class Trainer {
     }
 
     /**
-     * Evaluates {@code model} on every batch of {@code loader} (its epoch-0 order) in evaluation mode without
-     * recording gradients, then restores the model's previous mode.
+     * Evaluates {@code model} on every batch of {@code loader} (its epoch-0 order) in evaluation mode inside an
+     * {@link InferenceMode} scope (no gradient recording; each weight rearranged for its kernel once for all the
+     * batches), then restores the model's previous mode.
      *
      * @return the mean loss per sample and the accuracy; NaN for both when the loader yields nothing
      * @throws RuntimeException whatever the model or the loss throws
@@ -377,7 +378,7 @@ public final class Trainer {
         double lossSum = 0;
         long correct = 0;
         int samples = 0;
-        try (GradMode.Scope noGrad = GradMode.noGrad(); DataLoader.BatchIterator batches = loader.iterator(0)) {
+        try (InferenceMode inference = InferenceMode.enter(); DataLoader.BatchIterator batches = loader.iterator(0)) {
             while (batches.hasNext()) {
                 try (MemoryScope scope = MemoryScope.open(pool)) {
                     DataLoader.Batch batch = batches.next();
