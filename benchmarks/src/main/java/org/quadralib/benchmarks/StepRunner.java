@@ -17,7 +17,8 @@ import org.quadralib.layers.Module;
  * seeds), and {@code apply(k)}, which runs {@code k} training steps or inference batches and returns each one's
  * nanoseconds. {@link StepCompare} defines this class in each build's own class loader, so it links against that
  * build's library; it uses only the step benchmark's workloads and the library's public training API (it ran
- * against a build of the sixth round).
+ * against a build of the sixth round), so its inference batches run under no-grad alone, not in the newer
+ * {@code InferenceMode} scope.
  */
 final class StepRunner implements IntFunction<long[]> {
     private final Module model;

@@ -29,9 +29,9 @@ import org.quadralib.core.memory.MemoryTracker;
  *
  * <p>The contract: the weights the scope has seen must not change until it is closed. A cached weight is a leaf
  * tensor that requires a gradient (a parameter), identified by the tensor object; other tensors are never cached.
- * {@code Optimizer.step()} inside the scope throws rather than leave stale layouts behind; writing into a
- * parameter's {@link Tensor#data()} array or loading a state dictionary inside the scope is not detected and gives
- * results computed with the old values. Closing the scope drops every cached layout (counted as
+ * {@code Optimizer.step()} and {@code Module.loadStateDict} inside the scope throw rather than leave stale layouts
+ * behind; writing into a parameter's {@link Tensor#data()} array (or copying into it) inside the scope is not
+ * detected and gives results computed with the old values. Closing the scope drops every cached layout (counted as
  * {@link MemoryCategory#WORKSPACE} while held) and restores the previous grad mode. Scopes nest; each caches for
  * itself. A scope belongs to the thread that entered it and must be closed there.
  */

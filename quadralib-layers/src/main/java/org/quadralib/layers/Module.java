@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.memory.MemoryTracker;
@@ -278,8 +279,11 @@ public abstract class Module {
      *     the model are errors; shape mismatches are always errors
      * @return the names in the model that {@code state} lacked (empty when strict)
      * @throws IllegalArgumentException listing every missing, unexpected and mis-shaped name; nothing is copied
+     * @throws IllegalStateException inside an {@link InferenceMode} scope, whose cached weight layouts the new values
+     *     would leave stale; nothing is copied
      */
     public List<String> loadStateDict(Map<String, Tensor> state, boolean strict) {
+        InferenceMode.checkWeightsMayChange("loadStateDict");
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();

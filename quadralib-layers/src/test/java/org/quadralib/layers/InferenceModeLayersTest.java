@@ -2,6 +2,8 @@ package org.quadralib.layers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
 
@@ -82,6 +84,23 @@ class InferenceModeLayersTest {
         } finally {
             Parallel.setThreads(saved);
         }
+    }
+
+    @Test
+    void loadingAStateDictionaryInsideTheScopeThrowsAndCopiesNothing() {
+        Init.manualSeed(28);
+        Linear source = new Linear(5, 3);
+        Init.manualSeed(29);
+        Linear target = new Linear(5, 3);
+        float[] before = target.stateDict().get("weight").toFloatArray();
+        try (InferenceMode m = InferenceMode.enter()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> target.loadStateDict(source.stateDict(), true));
+            assertTrue(e.getMessage().contains("loadStateDict"), e.getMessage());
+        }
+        assertArrayEquals(before, target.stateDict().get("weight").toFloatArray());
+        target.loadStateDict(source.stateDict(), true);
+        assertArrayEquals(source.stateDict().get("weight").toFloatArray(), target.stateDict().get("weight").toFloatArray());
     }
 
     @Test
