@@ -137,22 +137,21 @@ abstract class PackedGemm {
         if (threads == 1 || 2.0 * m * n * k < PARALLEL_FLOPS || Parallel.onWorker()) {
             blocked(transA, transB, m, n, k, alpha, a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, preBOff,
                     beta, c, cOff, ldc, 0, mSlivers, 0, n);
-        } else if (mSlivers >= 2 * threads && preB != null) {
-            Parallel.forChunks(mSlivers, threads, (r0, r1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, preA, preAOff, b, bOff, ldb, preB, preBOff, beta, c, cOff, ldc, r0, r1, 0, n));
         } else if (mSlivers >= 2 * threads) {
-            // Each thread owns a block of rows. B is packed once, each thread packing a share of its slivers, and
-            // read by all. When every thread packed all of B for its own rows, a second thread added little to a
-            // 128-row product (a linear layer on a batch of 128): 128 × 256 × 784 took 922–1069 µs that way and
-            // 780–809 µs with B shared.
+            // Each thread owns a block of rows. B is packed once (unless the caller has), each thread packing a share
+            // of its slivers, and read by all. When every thread packed all of B for its own rows, a second thread
+            // added little to a 128-row product (a linear layer on a batch of 128): 128 × 256 × 784 took 922–1069 µs
+            // that way and 780–809 µs with B shared.
             long sizeB = packedSizeB(n, k);
-            float[] shared = sizeB <= SHARED_B_MAX_FLOATS ? Workspace.get(KEY_SHARED_B, (int) sizeB) : null;
-            if (shared != null) {
+            float[] shared = preB != null ? preB
+                    : sizeB <= SHARED_B_MAX_FLOATS ? Workspace.get(KEY_SHARED_B, (int) sizeB) : null;
+            int sharedOff = preB != null ? preBOff : 0;
+            if (preB == null && shared != null) {
                 Parallel.forChunks(nSlivers, threads,
                         (s0, s1) -> packAllB(transB, b, bOff, ldb, n, k, shared, 0, s0, s1));
             }
             Parallel.forChunks(mSlivers, threads, (r0, r1) -> blocked(transA, transB, m, n, k, alpha,
-                    a, aOff, lda, preA, preAOff, b, bOff, ldb, shared, 0, beta, c, cOff, ldc, r0, r1, 0, n));
+                    a, aOff, lda, preA, preAOff, b, bOff, ldb, shared, sharedOff, beta, c, cOff, ldc, r0, r1, 0, n));
         } else {
             // Few rows: each thread owns a block of columns and packs the (small) A itself.
             Parallel.forChunks(nSlivers, threads, (s0, s1) -> blocked(transA, transB, m, n, k, alpha,
