@@ -29,7 +29,9 @@ import org.quadralib.core.ops.Reduce;
  * node, an intermediate gradient once the node it flowed into has run, a leaf's incoming gradient once it has
  * been added to {@link Tensor#grad()}. Later nodes of the same walk reuse those arrays, so a training step's
  * peak holds its activations and the gradient frontier rather than every gradient of the step. A second
- * gradient flowing into a node whose pending gradient is such a buffer is added into it in place.
+ * gradient flowing into a node whose pending gradient is such a buffer is added into it in place; the gradient
+ * of a narrowed view ({@link Node.Window}) is then added into its window only, and padded with zeros to the
+ * input's shape only when it is the first to arrive (or outside a scope).
  */
 public final class Autograd {
 
@@ -136,7 +138,19 @@ public final class Autograd {
                     if (in == null || gIn[i] == null || !in.requiresGrad()) {
                         continue;
                     }
-                    Tensor gi = reduceToShape(node.op(), gIn[i], in.shape());
+                    Tensor gi = gIn[i];
+                    Node.Window window = node.window();
+                    if (window != null) {
+                        // The gradient of a window of the input (narrow): added into the input's pending gradient
+                        // when this walk may write it, else padded with zeros to the input's shape.
+                        Tensor pending = in.isLeaf() ? null : grads.get(in.gradFn());
+                        if (pending != null && buffers != null && buffers.canAddInto(pending, gi, grads.values())) {
+                            window.addInto(pending, gi);
+                            continue;
+                        }
+                        gi = window.pad(gi);
+                    }
+                    gi = reduceToShape(node.op(), gi, in.shape());
                     if (in.isLeaf()) {
                         accumulateLeaf(in, gi);
                         continue;

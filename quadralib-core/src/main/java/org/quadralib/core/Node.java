@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
 
+import org.quadralib.core.kernels.Elementwise;
+
 /**
  * One recorded op in the autograd graph: its inputs, the tensors it saved for backward, and the function that
  * maps the gradient of its output to the gradients of its inputs.
@@ -67,6 +69,72 @@ public final class Node {
         SavedTensors.Saved s = SavedTensors.save(t, this);
         saved.add(s);
         return s;
+    }
+
+    /**
+     * Where a narrowed view sits in its input ({@link Tensor#narrow}): elements {@code start ..} along {@code dim} of
+     * an input of {@code inputShape}. A node with a window hands back the gradient of the window alone, and the
+     * backward walk places it: added straight into the input's pending gradient when there is one, padded with
+     * zeros to the input's shape otherwise. Branches narrowed from one stacked tensor then cost one padded gradient
+     * and a window's worth of additions each, not a padded gradient each and a whole tensor's additions.
+     */
+    record Window(int dim, int start, int[] inputShape) {
+
+        /** The gradient {@code g} of the window placed in zeros of the input's shape. */
+        Tensor pad(Tensor g) {
+            Tensor gc = g.contiguous();
+            Tensor full = Tensor.empty(inputShape);
+            float[] f = full.data();
+            float[] gd = gc.data();
+            int go = gc.offset();
+            int size = inputShape[dim];
+            int inner = inner();
+            int length = gc.shape()[dim];
+            int outer = full.numel() / Math.max(1, size * inner);
+            // Every element written once: zero-filling the whole tensor first wrote the window twice.
+            Parallel.forRange(outer, Math.max(1, Elementwise.GRAIN / Math.max(1, size * inner)), (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    int base = o * size * inner;
+                    Arrays.fill(f, base, base + start * inner, 0f);
+                    System.arraycopy(gd, go + o * length * inner, f, base + start * inner, length * inner);
+                    Arrays.fill(f, base + (start + length) * inner, base + size * inner, 0f);
+                }
+            });
+            return full;
+        }
+
+        /** {@code pending[window] += g}, {@code pending} a contiguous gradient of the input's shape. */
+        void addInto(Tensor pending, Tensor g) {
+            Tensor gc = g.contiguous();
+            int size = inputShape[dim];
+            int inner = inner();
+            int length = gc.shape()[dim];
+            int outer = pending.numel() / Math.max(1, size * inner);
+            for (int o = 0; o < outer; o++) {
+                Elementwise.axpy(1f, gc.data(), gc.offset() + o * length * inner, pending.data(),
+                        pending.offset() + (o * size + start) * inner, length * inner);
+            }
+        }
+
+        private int inner() {
+            int inner = 1;
+            for (int i = dim + 1; i < inputShape.length; i++) {
+                inner *= inputShape[i];
+            }
+            return inner;
+        }
+    }
+
+    private Window window;
+
+    /** Marks this node's input gradient as the gradient of a window of its input (see {@link Window}). */
+    void window(Window w) {
+        this.window = w;
+    }
+
+    /** The window, or null when backward hands back whole input gradients. */
+    Window window() {
+        return window;
     }
 
     /** Sets the backward function: gradient of the output to gradients of the inputs. */

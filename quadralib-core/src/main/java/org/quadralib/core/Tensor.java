@@ -5,7 +5,6 @@ import java.util.Arrays;
 import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.memory.Storage;
-import org.quadralib.core.kernels.Elementwise;
 import org.quadralib.core.kernels.StridedCopy;
 import org.quadralib.core.ops.Binary;
 import org.quadralib.core.ops.Linear;
@@ -560,38 +559,11 @@ public final class Tensor {
         Tensor out = new Tensor(storage, s, strides.clone(), offset + start * strides[d]);
         Node n = Autograd.record("narrow", out, this);
         if (n != null) {
-            int[] inShape = shape.clone();
-            n.backward(g -> new Tensor[] {padNarrowed(g.contiguous(), inShape, d, start, length)});
+            // The window's own gradient: the backward walk places it in the input (Node.Window).
+            n.window(new Node.Window(d, start, shape.clone()));
+            n.backward(g -> new Tensor[] {g});
         }
         return out;
-    }
-
-    /**
-     * The gradient of {@code narrow(d, start, length)}: {@code g} placed in a tensor of {@code inShape}, zeros
-     * elsewhere. Every element is written once (zero-filling the whole tensor first, then copying the window,
-     * wrote the window twice).
-     */
-    private static Tensor padNarrowed(Tensor g, int[] inShape, int d, int start, int length) {
-        Tensor full = empty(inShape);
-        float[] f = full.data();
-        float[] gd = g.data();
-        int go = g.offset();
-        int size = inShape[d];
-        int inner = 1;
-        for (int i = d + 1; i < inShape.length; i++) {
-            inner *= inShape[i];
-        }
-        int outer = full.numel() / Math.max(1, size * inner);
-        int in = inner;
-        Parallel.forRange(outer, Math.max(1, Elementwise.GRAIN / Math.max(1, size * inner)), (from, to) -> {
-            for (int o = from; o < to; o++) {
-                int base = o * size * in;
-                Arrays.fill(f, base, base + start * in, 0f);
-                System.arraycopy(gd, go + o * length * in, f, base + start * in, length * in);
-                Arrays.fill(f, base + (start + length) * in, base + size * in, 0f);
-            }
-        });
-        return full;
     }
 
     /**

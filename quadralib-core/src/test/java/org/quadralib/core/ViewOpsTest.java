@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.quadralib.core.ops.OpCheck.check;
 
+import java.util.function.Function;
+
 import org.junit.jupiter.api.Test;
+import org.quadralib.core.memory.MemoryScope;
 import org.quadralib.core.testing.GradCheck;
 
 /**
@@ -33,6 +36,33 @@ class ViewOpsTest {
     void narrow() {
         check("view_narrow", in -> in[0].narrow(1, 1, 2).tanh());
         check("view_narrow_matmul", in -> in[0].narrow(1, 1, 3).matmul(in[1]).tanh());
+    }
+
+    /**
+     * Branches narrowed from one computed tensor, overlapping and not, with a gradient also from the whole tensor.
+     * Inside a memory scope the backward walk adds each window's gradient into the pending sum; outside it pads each
+     * with zeros first: the same gradient, and the finite differences agree.
+     */
+    @Test
+    void narrowedBranchesOfOneTensorAccumulateTheirWindows() {
+        Function<Tensor[], Tensor> fn = in -> {
+            Tensor t = in[0].mul(in[0]).reshape(2, 6, 5);
+            Tensor a = t.narrow(1, 0, 2);
+            Tensor b = t.narrow(1, 2, 2);
+            Tensor c = t.narrow(1, 3, 3);
+            return a.mul(b).add(c.narrow(1, 0, 2).tanh()).sum().add(t.mul(t).sum());
+        };
+        GradCheck.check("narrowed branches", fn, Tensor.randn(new Rng(31), 60).requiresGrad(true));
+        Tensor outside = Tensor.randn(new Rng(32), 60).requiresGrad(true);
+        fn.apply(new Tensor[] {outside}).backward();
+        MemoryScope.Pool pool = new MemoryScope.Pool();
+        float[] inside;
+        try (MemoryScope scope = MemoryScope.open(pool)) {
+            Tensor xi = Tensor.randn(new Rng(32), 60).requiresGrad(true);
+            fn.apply(new Tensor[] {xi}).backward();
+            inside = xi.grad().toFloatArray();
+        }
+        assertArrayEquals(outside.grad().toFloatArray(), inside);
     }
 
     @Test

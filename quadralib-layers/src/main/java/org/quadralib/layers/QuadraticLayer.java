@@ -292,7 +292,10 @@ public abstract class QuadraticLayer extends Module {
                 lin = t.narrow(2, pr + outG * n, outG).reshape(shape);
             }
         } else if (!stacked.isEmpty()) {
-            s = standardProject(in, standardStack(false, stacked, stacked.size() * outG, p.patch), stacked.size() * outG);
+            // [items, groups, branches, outG·L]: one view that every branch narrows, so that backward adds the
+            // branches' gradients into one buffer, window by window (Node.Window)
+            s = standardProject(in, standardStack(false, stacked, stacked.size() * outG, p.patch), stacked.size() * outG)
+                    .reshape(p.items, groups, stacked.size(), outG * p.positions);
         }
         Tensor d = squareWeight == null ? null
                 : standardProject(in.mul(in), standardStack(false, List.of(squareWeight), outG, p.patch), outG).reshape(shape);
@@ -301,27 +304,26 @@ public abstract class QuadraticLayer extends Module {
             case T1 -> lin == null ? q : q.add(lin);
             case T2 -> d;
             case T3 -> {
-                Tensor v = value(s, 0, shape, p);
+                Tensor v = value(s, 0, shape);
                 yield v.mul(v);
             }
-            case T4 -> value(s, 0, shape, p).mul(value(s, 1, shape, p));
+            case T4 -> value(s, 0, shape).mul(value(s, 1, shape));
             case T1_2 -> q.add(d);
-            case T2_4 -> value(s, 0, shape, p).mul(value(s, 1, shape, p)).add(d);
-            case QRES -> value(s, 0, shape, p).mul(value(s, 1, shape, p)).add(branch(s, 0, shape, p));
-            case PROPOSED -> value(s, 0, shape, p).mul(value(s, 1, shape, p)).add(branch(s, 2, shape, p));
+            case T2_4 -> value(s, 0, shape).mul(value(s, 1, shape)).add(d);
+            case QRES -> value(s, 0, shape).mul(value(s, 1, shape)).add(branch(s, 0, shape));
+            case PROPOSED -> value(s, 0, shape).mul(value(s, 1, shape)).add(branch(s, 2, shape));
         };
         return ob == null ? y : y.add(ob);
     }
 
-    /** Branch k of the stacked output, in the first-order output shape. */
-    private Tensor branch(Tensor s, int k, int[] shape, QuadraticProjection p) {
-        int outG = outputs / groups;
-        return s.reshape(p.items, groups, stacked.size(), outG * p.positions).narrow(2, k, 1).reshape(shape);
+    /** Branch k of the stacked output {@code s} ({@code [items, groups, branches, outG·L]}), in the output shape. */
+    private Tensor branch(Tensor s, int k, int[] shape) {
+        return s.narrow(2, k, 1).reshape(shape);
     }
 
     /** A product branch as it enters the product: plus its branch bias, through its norm. */
-    private Tensor value(Tensor s, int k, int[] shape, QuadraticProjection p) {
-        Tensor v = branch(s, k, shape, p);
+    private Tensor value(Tensor s, int k, int[] shape) {
+        Tensor v = branch(s, k, shape);
         if (branchBias[k] != null) {
             v = v.add(perChannel(branchBias[k]));
         }
