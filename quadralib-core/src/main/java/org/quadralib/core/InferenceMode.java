@@ -89,7 +89,8 @@ public final class InferenceMode implements AutoCloseable {
      * @throws IllegalArgumentException if {@code weight} is not 2-D
      */
     public static Gemm.PackedB transposedWeight(Tensor weight) {
-        return transposedWeights(List.of(weight));
+        // called by every linear op: outside a scope, return before building the key
+        return isActive() ? transposedWeights(List.of(weight)) : null;
     }
 
     /**

@@ -61,7 +61,8 @@ public final class Conv {
         float[] wd = Raw.data(wc);
         float[] bd = bc == null ? null : Raw.data(bc);
         Tensor y = Tensor.empty(xs[0], ws[0], geo.outH(), geo.outW());
-        ConvKernels.forward(geo, xd, wd, InferenceMode.convWeights(geo, List.of(weight)), bd, y.data());
+        ConvKernels.PackedWeight cached = InferenceMode.isActive() ? InferenceMode.convWeights(geo, List.of(weight)) : null;
+        ConvKernels.forward(geo, xd, wd, cached, bd, y.data());
         Node node = bc == null ? Autograd.record("conv2d", y, xc, wc) : Autograd.record("conv2d", y, xc, wc, bc);
         if (node != null) {
             SavedTensors.Saved sx = node.needsGrad(1) ? node.save(xc) : null;
