@@ -69,6 +69,19 @@ public abstract class Function {
             return needsGrad[i];
         }
 
+        /**
+         * True if the call is recorded in the graph, so backward may follow: gradients are being recorded and some
+         * input requires one. Without it, forward may free or never build what only backward would read.
+         */
+        public boolean recordsGraph() {
+            for (boolean b : needsGrad) {
+                if (b) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         boolean savesStorage(Storage s) {
             for (Tensor t : pending) {
                 if (t.storage() == s) {

@@ -291,6 +291,31 @@ class AutogradEngineTest {
     }
 
     @Test
+    void customFunctionSeesWhetherItIsRecorded() {
+        List<Boolean> seen = new ArrayList<>();
+        Function identity = new Function() {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                seen.add(ctx.recordsGraph());
+                return in[0].copy();
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g};
+            }
+        };
+        Tensor x = leaf(1, 2);
+        identity.apply(x);
+        identity.apply(Tensor.of(new float[] {1, 2}, 2));
+        try (GradMode.Scope s = GradMode.noGrad()) {
+            identity.apply(x);
+        }
+        assertEquals(List.of(true, false, false), seen,
+                "recorded with an input that requires a gradient; not without one, nor under no-grad");
+    }
+
+    @Test
     void savedBytesCountOncePerStorageAndAreReleasedAfterBackward() {
         try (SavedProbe probe = new SavedProbe("once-per-storage")) {
             Tensor x = Tensor.randn(new Rng(5), 1000).requiresGrad(true);

@@ -44,7 +44,7 @@ final class HybridQuadraticFunction extends Function {
         Tensor x = inputs[0].contiguous();
         Tensor y = Tensor.empty(outputShape);
         QuadraticEngine engine = new QuadraticEngine(layer, projection, masked);
-        QuadraticEngine.BranchState state = engine.forward(QuadraticEngine.raw(x), y.data());
+        QuadraticEngine.BranchState state = engine.forward(QuadraticEngine.raw(x), y.data(), ctx.recordsGraph());
         ctx.save(x);
         ctx.put(STATE, state);
         return y;

@@ -39,6 +39,13 @@ final class QuadraticEngine {
      * output's instead of three times it. A branch norm in training mode needs the whole batch at once.
      */
     static final int BRANCH_CHUNK_FLOATS = 1 << 18;
+    /**
+     * How much larger the chunks of a forward are when no backward will follow (no-grad, inference): its branch
+     * values are freed as soon as they are combined, and fewer, wider convolutions ran the quadratic VGG's inference
+     * 15% faster. In training the budget stays as it is: at four times it the hybrid VGG step's peak memory went from
+     * 1.27 to 1.34 times the first-order step's.
+     */
+    static final int INFERENCE_CHUNK_FACTOR = 4;
     private static final int GRAIN = 1 << 14;
 
     /** Per-channel affine of each product branch, from forward to backward (small: a few floats per channel). */
@@ -108,9 +115,11 @@ final class QuadraticEngine {
      * Computes the layer output from the input {@code x} into {@code y} ({@link #outputSize()} floats); updates
      * the running statistics of branch norms in training mode.
      *
+     * @param forBackward whether backward will follow (a graph is recorded); without it the chunks of items may be
+     *     {@link #INFERENCE_CHUNK_FACTOR} times larger
      * @return what backward needs besides the input (null when the quadratic term is masked)
      */
-    BranchState forward(float[] x, float[] y) {
+    BranchState forward(float[] x, float[] y, boolean forBackward) {
         float[] x2 = type.hasSquareBranch() ? square(x) : null;
         if (type.hasQuadraticForm() || normalisesWithBatchStatistics()) {
             float[] s = branches(x);
@@ -124,7 +133,7 @@ final class QuadraticEngine {
         }
         // No batch statistics: the branch affine is known before any branch value, so S goes in chunks.
         BranchState st = masked ? null : branchState(null);
-        int chunk = chunkItems();
+        int chunk = chunkItems(forBackward ? 1 : INFERENCE_CHUNK_FACTOR);
         // Inside an InferenceMode scope the projection reads its cached layout of the weights (w == null).
         boolean scoped = kx > 0 && proj.prepareFromScope(layer.stackedWeights(), kx * outG);
         float[] w = kx == 0 || scoped ? null : stack(false, layer.stackedWeights(), kx * outG);
@@ -171,17 +180,19 @@ final class QuadraticEngine {
     }
 
     /**
-     * Items per chunk of S: within {@link QuadraticLayer#branchChunkFloats} (but at least one item per thread), the
+     * Items per chunk of S: within {@code factor} times {@link QuadraticLayer#branchChunkFloats} (but at least one item
+     * per thread), the
      * batch cut into chunks of equal size, and that size rounded down to a multiple of the thread count. A
      * convolution splits each chunk's images among the threads, so an odd chunk left one thread idle for a third of
      * every call: the 16-pixel layers of the CIFAR VGG ran 32 images as 5+5+5+5+5+5+2 and their convolutions scaled
      * 1.37–1.48× from one thread to two, where a 4-image convolution alone scales as a 32-image one (1.74× and 1.71×
      * at 32 channels and 32 pixels).
      */
-    private int chunkItems() {
+    private int chunkItems(int factor) {
         int perItem = Math.max(1, groups * Math.max(1, kx) * outG * len);
         int threads = Parallel.threads();
-        return evenChunk(items, Math.max(threads, layer.branchChunkFloats / perItem), threads);
+        return evenChunk(items, Math.max(threads, (int) Math.min(Integer.MAX_VALUE,
+                (long) factor * layer.branchChunkFloats / perItem)), threads);
     }
 
     /**
@@ -476,14 +487,14 @@ final class QuadraticEngine {
      * Gradients given the output gradient {@code gy}: recomputes the branches whose values it needs from {@code x}
      * (one stacked projection; {@link #recomputedBranches()}), back-propagates through the formula and branch norms
      * element-wise, then through the projections with one transposed GEMM or convolution per stacked weight.
-     * Without batch statistics this runs in chunks of items ({@link #chunkItems()}), so the recomputed branches and
+     * Without batch statistics this runs in chunks of items ({@link #chunkItems}), so the recomputed branches and
      * their gradients never exist for the whole batch at once; a branch norm in training mode, whose backward needs
      * sums over the whole batch, and the quadratic forms (which chunk their own projection) take the batch in one
      * piece.
      */
     Gradients backward(float[] x, int[] inputShape, float[] gy, BranchState st, boolean needInput) {
         boolean form = type.hasQuadraticForm();
-        int chunk = form || usesBatchStatistics(st) ? items : chunkItems();
+        int chunk = form || usesBatchStatistics(st) ? items : chunkItems(1);
         int branchFloats = chunk * groups * kx * outG * len;
         int sk = recomputedBranches();
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();

@@ -20,6 +20,8 @@ import org.quadralib.core.Parallel;
 import org.quadralib.core.Rng;
 import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Tensor;
+import org.quadralib.core.memory.MemoryCategory;
+import org.quadralib.core.memory.MemoryTracker;
 import org.quadralib.core.optim.GradClip;
 import org.quadralib.core.optim.SGD;
 import org.quadralib.core.testing.Golden;
@@ -216,6 +218,52 @@ class HybridBackpropTest {
                         }
                     }
                 }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    /**
+     * A forward that no backward will follow (no-grad) projects {@link QuadraticEngine#INFERENCE_CHUNK_FACTOR} times
+     * as many items per chunk as a recorded one, seen as the largest activation buffer the layer asks for, and
+     * computes the same output.
+     */
+    @Test
+    void forwardWithoutGraphUsesLargerChunksWithTheSameOutput() {
+        int threads = Parallel.threads();
+        Parallel.setThreads(1);
+        try {
+            Init.manualSeed(21);
+            QuadraticLayer layer = layer(Shape.CONV, NeuronType.PROPOSED, QuadraticOptions.DEFAULT);
+            Tensor x = Tensor.randn(new Rng(22), 8, 3, 7, 6);
+            int perItem = 3 * 4 * 7 * 6; // three stacked branches of 4 channels, 7 × 6 positions
+            layer.branchChunkFloats = perItem;
+            long[] largest = new long[1];
+            MemoryTracker.Listener watch = (category, bytes, owner) -> {
+                if (category == MemoryCategory.ACTIVATION) {
+                    largest[0] = Math.max(largest[0], bytes);
+                }
+            };
+            MemoryTracker.addListener(watch);
+            try {
+                Tensor recorded = layer.forward(x.copy().requiresGrad(true)).detach();
+                long recordedLargest = largest[0];
+                largest[0] = 0;
+                Tensor free;
+                try (GradMode.Scope s = GradMode.noGrad()) {
+                    free = layer.forward(x);
+                }
+                long inferenceChunkBytes = (long) QuadraticEngine.INFERENCE_CHUNK_FACTOR * perItem * Float.BYTES;
+                // The output (8 items × 4 channels) is the largest buffer of the recorded forward, whose chunks hold
+                // one item; without a graph the chunks of four items are larger than it.
+                assertTrue(recordedLargest < inferenceChunkBytes,
+                        "largest activation buffer of a recorded forward: " + recordedLargest + " bytes");
+                assertEquals(inferenceChunkBytes, largest[0],
+                        "largest activation buffer of a forward without graph");
+                Golden.assertClose("output without graph", recorded, free, 1e-6f, 1e-6f);
+            } finally {
+                MemoryTracker.removeListener(watch);
             }
         } finally {
             Parallel.setThreads(threads);
