@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
+import org.quadralib.core.kernels.Elementwise;
 import org.quadralib.core.kernels.QuadraticKernels;
 import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
@@ -608,9 +609,8 @@ final class QuadraticEngine {
             return;
         }
         proj.backwardWeight(g, in, first, count, rows, part);
-        for (int i = 0; i < gw.length; i++) {
-            gw[i] += part[i];
-        }
+        // gw += part, split over threads (a VGG layer's stacked weights: up to 442 K floats, once per chunk)
+        Elementwise.axpy(1f, part, 0, gw, 0, gw.length);
     }
 
     /**

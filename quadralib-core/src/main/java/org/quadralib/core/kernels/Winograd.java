@@ -43,6 +43,9 @@ final class Winograd {
      */
     static final int MIN_CHANNELS = 16;
 
+    /** Filters ({@code cout · cin}) from which {@link #prepare} splits its work among threads; fewer run on one. */
+    private static final int PARALLEL_FILTERS = 1 << 12;
+
     /** Floats a block's transformed input and products may take (about 512 KiB, one L2). */
     private static final int BLOCK_FLOATS = 1 << 17;
     private static final int MIN_BLOCK_TILES = 32;
@@ -81,12 +84,17 @@ final class Winograd {
         int cin = g.c();
         int cout = g.cout();
         float[] u = Workspace.get(KEY_U, 16 * cout * cin);
-        transformWeights(weight, cout, cin, u);
+        // Threads transform their own output channels, then pack their own planes (each packA then runs inline): a
+        // training step prepares every layer's filters anew, and on one thread that left the other idle.
+        Parallel.forRange(cout, Math.max(1, PARALLEL_FILTERS / cin), (o0, o1) -> transformWeights(weight, o0, o1, cin,
+                cout, u));
         int size = Gemm.packedSizeA(cout, cin);
         Gemm.PackedA[] packed = new Gemm.PackedA[16];
-        for (int xi = 0; xi < 16; xi++) {
-            packed[xi] = Gemm.packA(false, cout, cin, u, xi * cout * cin, cin, buffer, xi * size);
-        }
+        Parallel.forRange(16, (long) cout * cin >= PARALLEL_FILTERS ? 1 : 16, (x0, x1) -> {
+            for (int xi = x0; xi < x1; xi++) {
+                packed[xi] = Gemm.packA(false, cout, cin, u, xi * cout * cin, cin, buffer, xi * size);
+            }
+        });
         return packed;
     }
 
@@ -126,10 +134,13 @@ final class Winograd {
         });
     }
 
-    /** {@code u[ξ, o, c] = (G g Gᵀ)_ξ} for every filter {@code g = weight[o, c]} ({@code [cout, cin, 3, 3]}). */
-    static void transformWeights(float[] weight, int cout, int cin, float[] u) {
+    /**
+     * {@code u[ξ, o, c] = (G g Gᵀ)_ξ} for every filter {@code g = weight[o, c]} ({@code [cout, cin, 3, 3]}) of the
+     * output channels {@code o ∈ [o0, o1)}.
+     */
+    static void transformWeights(float[] weight, int o0, int o1, int cin, int cout, float[] u) {
         int plane = cout * cin;
-        for (int o = 0; o < cout; o++) {
+        for (int o = o0; o < o1; o++) {
             for (int c = 0; c < cin; c++) {
                 int src = (o * cin + c) * 9;
                 int dst = o * cin + c;

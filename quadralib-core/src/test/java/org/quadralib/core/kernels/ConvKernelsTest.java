@@ -100,56 +100,76 @@ class ConvKernelsTest {
     void forwardAndBackwardMatchNaiveConvolution() {
         long seed = 11;
         for (int[] s : GEOMETRIES) {
-            ConvKernels.Geometry g = geo(s);
-            Random r = new Random(seed++);
-            float[] x = random(r, g.inputSize());
-            float[] w = random(r, g.weightSize());
-            float[] bias = random(r, g.cout());
-            float[] gy = random(r, g.outputSize());
-
-            double[] yRef = new double[(int) g.outputSize()];
-            double[] yMag = new double[yRef.length];
-            double[] gxRef = new double[(int) g.inputSize()];
-            double[] gxMag = new double[gxRef.length];
-            double[] gwRef = new double[(int) g.weightSize()];
-            double[] gwMag = new double[gwRef.length];
-            forEachTap(g, (b, o, oy, ox, ci, iy, ix, widx) -> {
-                int yi = outIdx(g, b, o, oy, ox);
-                int xi = inIdx(g, b, ci, iy, ix);
-                yRef[yi] += (double) w[widx] * x[xi];
-                yMag[yi] += Math.abs((double) w[widx] * x[xi]);
-                gxRef[xi] += (double) w[widx] * gy[yi];
-                gxMag[xi] += Math.abs((double) w[widx] * gy[yi]);
-                gwRef[widx] += (double) gy[yi] * x[xi];
-                gwMag[widx] += Math.abs((double) gy[yi] * x[xi]);
-            });
-            double[] gbRef = new double[g.cout()];
-            double[] gbMag = new double[g.cout()];
-            int plane = g.outH() * g.outW();
-            for (int i = 0; i < gy.length; i++) {
-                int o = i / plane % g.cout();
-                gbRef[o] += gy[i];
-                gbMag[o] += Math.abs(gy[i]);
-            }
-            for (int i = 0; i < yRef.length; i++) {
-                yRef[i] += bias[i / plane % g.cout()];
-                yMag[i] += Math.abs(bias[i / plane % g.cout()]);
-            }
-
-            float[] y = filled(g.outputSize());
-            ConvKernels.forward(g, x, w, bias, y);
-            assertClose(g + " forward", yRef, yMag, y, g.patch());
-
-            float[] gx = filled(g.inputSize());
-            ConvKernels.backwardInput(g, gy, w, gx);
-            assertClose(g + " input gradient", gxRef, gxMag, gx, g.cout() * g.kh() * g.kw());
-
-            float[] gw = filled(g.weightSize());
-            float[] gb = filled(g.cout());
-            ConvKernels.backwardWeight(g, gy, x, gw, gb);
-            assertClose(g + " weight gradient", gwRef, gwMag, gw, g.n() * plane);
-            assertClose(g + " bias gradient", gbRef, gbMag, gb, g.n() * plane);
+            matchesNaiveConvolution(geo(s), seed++);
         }
+    }
+
+    /**
+     * With three threads the weight gradient sums three slices of images, and a weight gradient of more than 32 K
+     * floats is reduced and transposed by several threads (grouped too).
+     */
+    @Test
+    void weightGradientsReducedByThreeThreadsMatchNaiveConvolution() {
+        int saved = Parallel.threads();
+        Parallel.setThreads(3);
+        try {
+            matchesNaiveConvolution(geo(new int[] {4, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1}), 41);
+            matchesNaiveConvolution(geo(new int[] {3, 128, 5, 5, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2}), 42);
+            matchesNaiveConvolution(geo(new int[] {7, 6, 7, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1}), 43);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    private static void matchesNaiveConvolution(ConvKernels.Geometry g, long seed) {
+        Random r = new Random(seed);
+        float[] x = random(r, g.inputSize());
+        float[] w = random(r, g.weightSize());
+        float[] bias = random(r, g.cout());
+        float[] gy = random(r, g.outputSize());
+
+        double[] yRef = new double[(int) g.outputSize()];
+        double[] yMag = new double[yRef.length];
+        double[] gxRef = new double[(int) g.inputSize()];
+        double[] gxMag = new double[gxRef.length];
+        double[] gwRef = new double[(int) g.weightSize()];
+        double[] gwMag = new double[gwRef.length];
+        forEachTap(g, (b, o, oy, ox, ci, iy, ix, widx) -> {
+            int yi = outIdx(g, b, o, oy, ox);
+            int xi = inIdx(g, b, ci, iy, ix);
+            yRef[yi] += (double) w[widx] * x[xi];
+            yMag[yi] += Math.abs((double) w[widx] * x[xi]);
+            gxRef[xi] += (double) w[widx] * gy[yi];
+            gxMag[xi] += Math.abs((double) w[widx] * gy[yi]);
+            gwRef[widx] += (double) gy[yi] * x[xi];
+            gwMag[widx] += Math.abs((double) gy[yi] * x[xi]);
+        });
+        double[] gbRef = new double[g.cout()];
+        double[] gbMag = new double[g.cout()];
+        int plane = g.outH() * g.outW();
+        for (int i = 0; i < gy.length; i++) {
+            int o = i / plane % g.cout();
+            gbRef[o] += gy[i];
+            gbMag[o] += Math.abs(gy[i]);
+        }
+        for (int i = 0; i < yRef.length; i++) {
+            yRef[i] += bias[i / plane % g.cout()];
+            yMag[i] += Math.abs(bias[i / plane % g.cout()]);
+        }
+
+        float[] y = filled(g.outputSize());
+        ConvKernels.forward(g, x, w, bias, y);
+        assertClose(g + " forward", yRef, yMag, y, g.patch());
+
+        float[] gx = filled(g.inputSize());
+        ConvKernels.backwardInput(g, gy, w, gx);
+        assertClose(g + " input gradient", gxRef, gxMag, gx, g.cout() * g.kh() * g.kw());
+
+        float[] gw = filled(g.weightSize());
+        float[] gb = filled(g.cout());
+        ConvKernels.backwardWeight(g, gy, x, gw, gb);
+        assertClose(g + " weight gradient", gwRef, gwMag, gw, g.n() * plane);
+        assertClose(g + " bias gradient", gbRef, gbMag, gb, g.n() * plane);
     }
 
     /** Outputs start as NaN: the kernels must overwrite, not accumulate. */

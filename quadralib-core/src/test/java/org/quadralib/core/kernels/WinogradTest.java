@@ -23,6 +23,7 @@ class WinogradTest {
         {2, 16, 6, 9, 17, 2, 0},      // padding differs by axis
         {4, 32, 16, 16, 48, 1, 1},    // several tile blocks, split between threads
         {5, 40, 3, 3, 24, 1, 1},      // tiny images: one block spans several of them
+        {2, 64, 6, 6, 130, 1, 1},     // 8320 filters: transformed and packed by several threads
     };
 
     private static ConvKernels.Geometry geo(int[] s) {
