@@ -7,6 +7,7 @@ import java.util.function.IntFunction;
 import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.ConvKernels;
+import org.quadralib.core.kernels.Elementwise;
 import org.quadralib.core.kernels.Gemm;
 import org.quadralib.core.memory.Workspace;
 
@@ -218,10 +219,8 @@ abstract class QuadraticProjection {
             float[] part = Workspace.get("quadratic.gx", size);
             Packed p = packed(w, rows);
             ConvKernels.backwardInput(geometry(count, rows), gy, w, p == null ? null : p.backward(), part);
-            int off = first * itemSize();
-            for (int i = 0; i < size; i++) {
-                gx[off + i] += part[i];
-            }
+            // gx += part for these items, split over threads
+            Elementwise.axpy(1f, part, 0, gx, first * itemSize(), size);
         }
 
         @Override
