@@ -42,8 +42,8 @@ final class QuadraticEngine {
     static final int BRANCH_CHUNK_FLOATS = 1 << 18;
     /**
      * How much larger the chunks of a forward are when no backward will follow (no-grad, inference): its branch
-     * values are freed as soon as they are combined, and fewer, wider convolutions ran the quadratic VGG's inference
-     * 15% faster. In training the budget stays as it is: at four times it the hybrid VGG step's peak memory went from
+     * values are freed as soon as they are combined, and fewer, wider convolutions took the quadratic VGG's inference to
+     * 0.78–0.85 of its time. In training the budget stays as it is: at four times it the hybrid VGG step's peak memory went from
      * 1.27 to 1.34 times the first-order step's.
      */
     static final int INFERENCE_CHUNK_FACTOR = 4;
@@ -182,12 +182,11 @@ final class QuadraticEngine {
 
     /**
      * Items per chunk of S: within {@code factor} times {@link QuadraticLayer#branchChunkFloats} (but at least one item
-     * per thread), the
-     * batch cut into chunks of equal size, and that size rounded down to a multiple of the thread count. A
-     * convolution splits each chunk's images among the threads, so an odd chunk left one thread idle for a third of
-     * every call: the 16-pixel layers of the CIFAR VGG ran 32 images as 5+5+5+5+5+5+2 and their convolutions scaled
-     * 1.37–1.48× from one thread to two, where a 4-image convolution alone scales as a 32-image one (1.74× and 1.71×
-     * at 32 channels and 32 pixels).
+     * per thread), the batch cut into chunks of equal size, and that size rounded down to a multiple of the thread
+     * count. A convolution splits each chunk's images among the threads, so an odd chunk left one thread idle for a
+     * third of every call: the 16-pixel layers of the CIFAR VGG ran 32 images as 5+5+5+5+5+5+2 and their convolutions
+     * scaled 1.37–1.48× from one thread to two, where a 4-image convolution alone scales as a 32-image one (1.74× and
+     * 1.71× at 32 channels and 32 pixels).
      */
     private int chunkItems(int factor) {
         int perItem = Math.max(1, groups * Math.max(1, kx) * outG * len);
