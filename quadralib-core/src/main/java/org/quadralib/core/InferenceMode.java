@@ -129,6 +129,16 @@ public final class InferenceMode implements AutoCloseable {
     }
 
     /**
+     * {@link #convWeights} of one weight {@code [cout, c/groups, kh, kw]}; null at once when no scope is open.
+     *
+     * @throws IllegalArgumentException if the weight does not have the geometry's shape
+     */
+    public static ConvKernels.PackedWeight convWeight(ConvKernels.Geometry g, Tensor weight) {
+        // called by every conv2d op: outside a scope, return before building the key
+        return isActive() ? convWeights(g, List.of(weight)) : null;
+    }
+
+    /**
      * The forward weights of a convolution with geometry {@code g} as {@link ConvKernels#packWeight} prepares them
      * (packed for the GEMM, or transformed for Winograd's algorithm), prepared on first use in the current scope and
      * reused for any batch; null when no scope is open on this thread, a weight is not a contiguous parameter, or

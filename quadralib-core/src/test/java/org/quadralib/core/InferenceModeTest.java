@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.quadralib.core.kernels.ConvKernels;
 import org.quadralib.core.kernels.Gemm;
 import org.quadralib.core.memory.MemoryCategory;
@@ -43,16 +43,12 @@ class InferenceModeTest {
     }
 
     /**
-     * batch-out-in: dot products of rows (the first two), one thread, columns split between threads (12 rows, two
+     * batch, out, in: dot products of rows (the first two), one thread, columns split between threads (12 rows, two
      * slivers), rows split between threads sharing the packed B (128 rows).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"1-70-300", "3-70-300", "40-70-300", "12-512-400", "128-256-784"})
-    void linearInsideTheScopeIsBitIdenticalToNoGrad(String spec) {
-        String[] p = spec.split("-");
-        int batch = Integer.parseInt(p[0]);
-        int out = Integer.parseInt(p[1]);
-        int in = Integer.parseInt(p[2]);
+    @CsvSource({"1, 70, 300", "3, 70, 300", "40, 70, 300", "12, 512, 400", "128, 256, 784"})
+    void linearInsideTheScopeIsBitIdenticalToNoGrad(int batch, int out, int in) {
         Rng rng = new Rng(7);
         Tensor w = parameter(rng, out, in);
         Tensor b = parameter(rng, out);
@@ -133,12 +129,8 @@ class InferenceModeTest {
 
     /** 32 channels: the Winograd forward; 3 input channels and a stride of 2: im2col + GEMM. */
     @ParameterizedTest
-    @ValueSource(strings = {"32-32-1", "3-16-1", "16-24-2"})
-    void convolutionInsideTheScopeIsBitIdenticalToNoGrad(String spec) {
-        String[] p = spec.split("-");
-        int cin = Integer.parseInt(p[0]);
-        int cout = Integer.parseInt(p[1]);
-        int stride = Integer.parseInt(p[2]);
+    @CsvSource({"32, 32, 1", "3, 16, 1", "16, 24, 2"})
+    void convolutionInsideTheScopeIsBitIdenticalToNoGrad(int cin, int cout, int stride) {
         Rng rng = new Rng(12);
         Tensor w = parameter(rng, cout, cin, 3, 3);
         Tensor b = parameter(rng, cout);

@@ -205,12 +205,34 @@ public final class Gemm {
         if (m < 0 || k < 0) {
             throw new IllegalArgumentException("packA: negative dimension m=" + m + " k=" + k);
         }
-        long size = impl().packedSizeA(m, k);
+        return arraySize("packA", m, k, impl().packedSizeA(m, k));
+    }
+
+    /**
+     * {@code size} as an array length.
+     *
+     * @throws IllegalArgumentException naming {@code op} and the {@code rows × cols} operand if it exceeds an array's
+     */
+    private static int arraySize(String op, int rows, int cols, long size) {
         if (size > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("packA: a packed " + m + "x" + k + " operand needs " + size
+            throw new IllegalArgumentException(op + ": a packed " + rows + "x" + cols + " operand needs " + size
                     + " floats, more than an array holds");
         }
         return (int) size;
+    }
+
+    /**
+     * Checks that {@code buffer} holds {@code size} floats from {@code offset}.
+     *
+     * @throws NullPointerException if {@code buffer} is null
+     * @throws IllegalArgumentException naming {@code op} and the {@code rows × cols} operand if it is too short
+     */
+    private static void checkBuffer(String op, int rows, int cols, int size, float[] buffer, int offset) {
+        Objects.requireNonNull(buffer, "buffer");
+        if (buffer.length - offset < size) {
+            throw new IllegalArgumentException(op + ": a packed " + rows + "x" + cols + " operand needs " + size
+                    + " floats, buffer has " + (buffer.length - offset) + " from " + offset);
+        }
     }
 
     /**
@@ -230,12 +252,7 @@ public final class Gemm {
 
     /** {@link #packA(boolean, int, int, float[], int, int, float[])} into {@code buffer} from {@code bufferOff}. */
     static PackedA packA(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] buffer, int bufferOff) {
-        int size = packedSizeA(m, k);
-        Objects.requireNonNull(buffer, "buffer");
-        if (buffer.length - bufferOff < size) {
-            throw new IllegalArgumentException("packA: a packed " + m + "x" + k + " operand needs " + size
-                    + " floats, buffer has " + (buffer.length - bufferOff) + " from " + bufferOff);
-        }
+        checkBuffer("packA", m, k, packedSizeA(m, k), buffer, bufferOff);
         if (m > 0 && k > 0) {
             checkOperand("A", a, aOff, lda, transA ? k : m, transA ? m : k);
             impl().packAllA(transA, a, aOff, lda, m, k, buffer, bufferOff);
@@ -337,12 +354,7 @@ public final class Gemm {
         if (k < 0 || n < 0) {
             throw new IllegalArgumentException("packB: negative dimension k=" + k + " n=" + n);
         }
-        long size = impl().packedSizeB(n, k);
-        if (size > Integer.MAX_VALUE - 16) {
-            throw new IllegalArgumentException("packB: a packed " + k + "x" + n + " operand needs " + size
-                    + " floats, more than an array holds");
-        }
-        return (int) size;
+        return arraySize("packB", k, n, impl().packedSizeB(n, k));
     }
 
     /**
@@ -357,12 +369,7 @@ public final class Gemm {
      * @throws NullPointerException if {@code b} (for a non-empty B) or {@code buffer} is null
      */
     public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] buffer) {
-        int size = packedSizeB(k, n);
-        Objects.requireNonNull(buffer, "buffer");
-        if (buffer.length < size) {
-            throw new IllegalArgumentException("packB: a packed " + k + "x" + n + " operand needs " + size
-                    + " floats, buffer has " + buffer.length);
-        }
+        checkBuffer("packB", k, n, packedSizeB(k, n), buffer, 0);
         if (k > 0 && n > 0) {
             checkOperand("B", b, bOff, ldb, transB ? n : k, transB ? k : n);
             impl().packWholeB(transB, b, bOff, ldb, n, k, buffer, 0);

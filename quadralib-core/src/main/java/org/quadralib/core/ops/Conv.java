@@ -1,7 +1,5 @@
 package org.quadralib.core.ops;
 
-import java.util.List;
-
 import org.quadralib.core.Autograd;
 import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Node;
@@ -61,7 +59,7 @@ public final class Conv {
         float[] wd = Raw.data(wc);
         float[] bd = bc == null ? null : Raw.data(bc);
         Tensor y = Tensor.empty(xs[0], ws[0], geo.outH(), geo.outW());
-        ConvKernels.PackedWeight cached = InferenceMode.isActive() ? InferenceMode.convWeights(geo, List.of(weight)) : null;
+        ConvKernels.PackedWeight cached = InferenceMode.convWeight(geo, weight);
         ConvKernels.forward(geo, xd, wd, cached, bd, y.data());
         Node node = bc == null ? Autograd.record("conv2d", y, xc, wc) : Autograd.record("conv2d", y, xc, wc, bc);
         if (node != null) {
