@@ -1,8 +1,5 @@
 package org.quadralib.core.testing;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,9 +18,15 @@ import org.quadralib.core.Tensor;
 import org.quadralib.core.io.SafeTensors;
 
 /**
- * A golden case written by {@code goldens/st.py}'s {@code case()}: inputs {@code in.i}, the PyTorch output
- * {@code out}, the seed gradient {@code gout} and the input gradients {@code grad.i}, plus a JSON {@code params}
- * object. {@link #check} runs the same function in QuadraLib and compares forward and backward.
+ * A golden case: a safetensors file holding the inputs {@code in.0, in.1, ...}, the reference output {@code out},
+ * the seed gradient {@code gout} and the gradients {@code grad.i} of the inputs the reference differentiated, plus
+ * a JSON object under the metadata key {@code params} (kernel sizes, flags...). The library's own fixtures are
+ * written by {@code goldens/st.py}'s {@code case()} from PyTorch; a user writes theirs the same way (any program
+ * that writes safetensors with these names will do). {@link #check} runs the same function in QuadraLib and
+ * compares the forward value and every input gradient with the reference.
+ *
+ * <p>Failures are plain {@link AssertionError}s (any test framework reports them) naming the case, the tensor,
+ * the worst element and both values. No test framework is needed on the class path.
  */
 public final class Golden {
 
@@ -37,17 +40,22 @@ public final class Golden {
         this.params = params;
     }
 
-    /** Loads {@code /golden/<name>.safetensors} from the test class path. */
+    /**
+     * Loads {@code /golden/<name>.safetensors} from the class path (a test's {@code src/test/resources/golden/}).
+     *
+     * @throws AssertionError       if there is no such resource
+     * @throws UncheckedIOException if it cannot be read or is not a valid safetensors file
+     */
     public static Golden load(String name) {
         String res = "/golden/" + name + ".safetensors";
         try (InputStream in = Golden.class.getResourceAsStream(res)) {
-            assertNotNull(in, "missing golden fixture " + res + " (regenerate with goldens/*.py)");
+            if (in == null) {
+                throw new AssertionError("missing golden fixture " + res + " on the class path (regenerate with goldens/*.py)");
+            }
             Path tmp = Files.createTempFile("golden", ".safetensors");
             try {
                 Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                SafeTensors.Contents c = SafeTensors.readWithMetadata(tmp);
-                String p = c.metadata().getOrDefault("params", "{}");
-                return new Golden(name, c.tensors(), JsonParser.parseString(p).getAsJsonObject());
+                return load(name, tmp);
             } finally {
                 Files.deleteIfExists(tmp);
             }
@@ -56,15 +64,37 @@ public final class Golden {
         }
     }
 
+    /**
+     * Loads a golden case from a safetensors file.
+     *
+     * @param name names the case in failure messages
+     * @throws UncheckedIOException if the file cannot be read or is not a valid safetensors file
+     */
+    public static Golden load(String name, Path file) {
+        try {
+            SafeTensors.Contents c = SafeTensors.readWithMetadata(file);
+            String p = c.metadata().getOrDefault("params", "{}");
+            return new Golden(name, c.tensors(), JsonParser.parseString(p).getAsJsonObject());
+        } catch (IOException e) {
+            throw new UncheckedIOException(name + ": cannot read golden file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The case's parameters (kernel sizes, flags...). */
     public JsonObject params() {
         return params;
     }
 
-    /** A stored tensor. */
+    /**
+     * A stored tensor.
+     *
+     * @throws AssertionError naming the case if there is no tensor {@code key}
+     */
     public Tensor tensor(String key) {
         Tensor t = tensors.get(key);
-        assertNotNull(t, name + ": no tensor '" + key + "'");
+        if (t == null) {
+            throw new AssertionError(name + ": no tensor '" + key + "' (it holds " + tensors.keySet() + ")");
+        }
         return t;
     }
 
@@ -84,6 +114,10 @@ public final class Golden {
     /**
      * Runs {@code fn} on the inputs, compares its output with PyTorch's, back-propagates the stored seed gradient
      * and compares every input gradient. Tolerance: {@code |a − b| ≤ atol + rtol·|b|} element-wise.
+     *
+     * @param fn the function under test, taking {@link #inputs()}
+     * @throws AssertionError naming the case, the tensor and the worst element on any mismatch, or when no gradient
+     *                        reached an input the reference differentiated
      */
     public void check(Function<Tensor[], Tensor> fn, float atol, float rtol) {
         Tensor[] in = inputs();
@@ -93,7 +127,9 @@ public final class Golden {
             out.backward(tensor("gout"));
             for (int i = 0; i < in.length; i++) {
                 if (tensors.containsKey("grad." + i)) {
-                    assertNotNull(in[i].grad(), name + ": no gradient reached input " + i);
+                    if (in[i].grad() == null) {
+                        throw new AssertionError(name + ": no gradient reached input " + i);
+                    }
                     assertClose(name + " grad of input " + i, tensor("grad." + i), in[i].grad(), atol, rtol);
                 }
             }
@@ -105,9 +141,18 @@ public final class Golden {
         check(fn, 1e-4f, 1e-3f);
     }
 
-    /** Asserts equal shapes and element-wise closeness, naming the worst element. */
+    /**
+     * Asserts equal shapes and element-wise closeness, {@code |actual − expected| ≤ atol + rtol·|expected|} (NaN is
+     * never close), naming the worst element.
+     *
+     * @param what names the comparison in the failure message
+     * @throws AssertionError on a shape mismatch or on any element outside the tolerance
+     */
     public static void assertClose(String what, Tensor expected, Tensor actual, float atol, float rtol) {
-        assertEquals(Arrays.toString(expected.shape()), Arrays.toString(actual.shape()), what + ": shape");
+        if (!Arrays.equals(expected.shape(), actual.shape())) {
+            throw new AssertionError(what + ": shape " + Arrays.toString(actual.shape()) + ", expected "
+                    + Arrays.toString(expected.shape()));
+        }
         float[] e = expected.toFloatArray();
         float[] a = actual.toFloatArray();
         int worst = -1;
