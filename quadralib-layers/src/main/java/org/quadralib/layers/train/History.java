@@ -4,13 +4,22 @@ import java.util.List;
 
 /**
  * What {@link Trainer#fit} returns: one {@link EpochRecord} per completed epoch (for a resumed run, the epochs
- * completed before the checkpoint too), the number of optimizer steps taken and why training ended.
+ * completed before the checkpoint too), the epoch the fit stopped in the middle of, if any, the number of optimizer
+ * steps taken and why training ended.
  *
- * @param epochs     the completed epochs, in order; unmodifiable
- * @param steps      the optimizer steps taken in total, those before a resumed checkpoint included
- * @param stopReason why the loop ended
+ * <p>A fit that stops mid-epoch ({@link Trainer.Config#withMaxSteps}, or a listener's stop request during an epoch)
+ * reports the batches of that epoch it did train on as {@link #partialEpoch()}: their mean loss and accuracy, their
+ * step times, and the validation figures of the model as the fit left it. It is not among {@link #epochs()}, which
+ * holds whole epochs only (so a resumed run's history has each epoch once), but {@link #last()} returns it: the
+ * figures of the model the fit ended with.
+ *
+ * @param epochs       the completed epochs, in order; unmodifiable
+ * @param partialEpoch the epoch the fit stopped in the middle of, with the figures of the batches trained; null when
+ *                     the fit stopped between epochs
+ * @param steps        the optimizer steps taken in total, those before a resumed checkpoint included
+ * @param stopReason   why the loop ended
  */
-public record History(List<EpochRecord> epochs, long steps, StopReason stopReason) {
+public record History(List<EpochRecord> epochs, EpochRecord partialEpoch, long steps, StopReason stopReason) {
 
     /** Why a fit ended. */
     public enum StopReason {
@@ -28,13 +37,18 @@ public record History(List<EpochRecord> epochs, long steps, StopReason stopReaso
     }
 
     /**
-     * The last completed epoch.
+     * The figures of the model the fit ended with: the {@link #partialEpoch()} when the fit stopped mid-epoch, else
+     * the last completed epoch.
      *
-     * @throws IllegalStateException if no epoch completed
+     * @throws IllegalStateException if the fit trained on no batch at all (a resumed run whose checkpoint had
+     *                               already reached the step limit and completed no epoch)
      */
     public EpochRecord last() {
+        if (partialEpoch != null) {
+            return partialEpoch;
+        }
         if (epochs.isEmpty()) {
-            throw new IllegalStateException("History: no epoch completed (" + steps + " steps, " + stopReason + ")");
+            throw new IllegalStateException("History: no batch trained (" + steps + " steps, " + stopReason + ")");
         }
         return epochs.get(epochs.size() - 1);
     }

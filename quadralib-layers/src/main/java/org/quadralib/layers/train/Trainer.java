@@ -231,7 +231,7 @@ public final class Trainer {
             l.onFitStart(context);
         }
         History.StopReason reason = History.StopReason.COMPLETED;
-        epochs:
+        EpochRecord partial = null;
         while (context.epoch() < context.epochs()) {
             if (context.stopRequested()) {
                 reason = History.StopReason.REQUESTED;
@@ -250,12 +250,13 @@ public final class Trainer {
             long[] stepNanos = new long[train.numBatches()];
             int steps = 0;
             Map<String, Float> rates = learningRates(context.optimizer());
+            History.StopReason stoppedMidEpoch = null;
             try (DataLoader.BatchIterator batches = train.iterator(epoch)) {
                 skip(batches, context.batchesDone());
                 while (batches.hasNext()) {
                     if (maxStepsReached(context)) {
-                        reason = History.StopReason.MAX_STEPS;
-                        break epochs;
+                        stoppedMidEpoch = History.StopReason.MAX_STEPS;
+                        break;
                     }
                     rates = learningRates(context.optimizer());
                     BatchResult result = step(context, batches, all);
@@ -264,12 +265,23 @@ public final class Trainer {
                         l.onBatchEnd(context, result);
                     }
                     if (context.stopRequested()) {
-                        reason = History.StopReason.REQUESTED;
-                        break epochs;
+                        stoppedMidEpoch = History.StopReason.REQUESTED;
+                        break;
                     }
                 }
             }
             double seconds = (System.nanoTime() - epochStart) / 1e9;
+            if (stoppedMidEpoch != null) {
+                // The unfinished epoch is reported (History.partialEpoch) but not completed: the position stays
+                // mid-epoch, so a checkpoint taken now resumes on the batches this run did not train on.
+                reason = stoppedMidEpoch;
+                if (steps > 0) {
+                    Evaluation validation = context.validationLoader() == null ? null
+                            : evaluate(model, context.validationLoader());
+                    partial = epochRecord(context, epoch, seconds, stepNanos, steps, rates, validation);
+                }
+                break;
+            }
             Evaluation validation = null;
             if (context.validationLoader() != null) {
                 validation = evaluate(model, context.validationLoader());
@@ -277,13 +289,7 @@ public final class Trainer {
                     l.onValidationEnd(context, validation);
                 }
             }
-            long samples = context.epochSamples();
-            EpochRecord record = new EpochRecord(epoch,
-                    samples == 0 ? Double.NaN : context.epochLossSum() / samples,
-                    samples == 0 ? Double.NaN : context.epochCorrect() / (double) samples,
-                    validation == null ? Double.NaN : validation.loss(),
-                    validation == null ? Double.NaN : validation.accuracy(),
-                    seconds, medianMillis(stepNanos, steps), rates);
+            EpochRecord record = epochRecord(context, epoch, seconds, stepNanos, steps, rates, validation);
             context.addEpoch(record);
             context.setEpochSums(0, 0, 0);
             context.moveTo(epoch + 1, 0);
@@ -294,11 +300,23 @@ public final class Trainer {
                 l.onEpochEnd(context, record);
             }
         }
-        History history = new History(context.history(), context.globalStep(), reason);
+        History history = new History(context.history(), partial, context.globalStep(), reason);
         for (TrainingListener l : all) {
             l.onFitEnd(context, history);
         }
         return history;
+    }
+
+    /** The figures of the batches of {@code epoch} trained so far (all of them once it has ended). */
+    private static EpochRecord epochRecord(TrainingContext context, int epoch, double seconds, long[] stepNanos, int steps,
+                                           Map<String, Float> rates, Evaluation validation) {
+        long samples = context.epochSamples();
+        return new EpochRecord(epoch,
+                samples == 0 ? Double.NaN : context.epochLossSum() / samples,
+                samples == 0 ? Double.NaN : context.epochCorrect() / (double) samples,
+                validation == null ? Double.NaN : validation.loss(),
+                validation == null ? Double.NaN : validation.accuracy(),
+                seconds, medianMillis(stepNanos, steps), rates);
     }
 
     private boolean maxStepsReached(TrainingContext context) {

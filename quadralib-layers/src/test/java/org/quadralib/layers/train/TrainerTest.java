@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,20 @@ class TrainerTest {
         assertEquals(7, h.steps());
         assertEquals(History.StopReason.MAX_STEPS, h.stopReason());
         assertEquals(0, h.epochs().size(), "epoch 0 has 10 batches and never completed");
+        EpochRecord partial = h.partialEpoch();
+        assertSame(partial, h.last(), "last() is the epoch the fit stopped in");
+        assertEquals(0, partial.epoch());
+        assertTrue(Double.isFinite(partial.trainLoss()) && partial.trainAccuracy() >= 0 && partial.trainAccuracy() <= 1);
+        assertFalse(partial.hasValidation(), "no validation data");
+
+        DataLoader data = xor(40, 4);
+        History validated = new Trainer(Trainer.Config.sgd(0.1f, 0f).withMaxSteps(13)).fit(mlp(), data, data, 5);
+        assertEquals(1, validated.epochs().size());
+        assertEquals(1, validated.last().epoch(), "three batches of epoch 1");
+        assertTrue(validated.last().hasValidation(), "the model the fit ended with is validated");
+        History between = new Trainer(Trainer.Config.sgd(0.1f, 0f).withMaxSteps(10)).fit(mlp(), data, null, 5);
+        assertNull(between.partialEpoch(), "stopped exactly at the end of epoch 0");
+        assertSame(between.epochs().get(0), between.last());
     }
 
     @Test
