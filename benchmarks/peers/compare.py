@@ -171,10 +171,16 @@ def versions(results, key):
     return sorted({r[key] for runs in results.values() for pair in runs for r in pair if r is not None and key in r})
 
 
+def java_versions(results):
+    """Each JDK of the Java side as 'java.version (VM java.vm.version)'."""
+    return sorted({"%s (VM %s)" % (r["java"], r.get("java_vm", "?")) for runs in results.values() for pair in runs
+                   for r in pair if r is not None and "java" in r})
+
+
 def report(results, workloads, variants, a, with_torch, load_before, load_after):
     load = "" if load_before is None else "; load average %.1f before, %.1f after" % (load_before[0], load_after[0])
     print("\n%s, %d CPUs; Java %s; PyTorch %s%s" % (
-        cpu_model(), os.cpu_count(), ", ".join(versions(results, "java")) or "-",
+        cpu_model(), os.cpu_count(), ", ".join(java_versions(results)) or "-",
         ", ".join(versions(results, "torch")) or "-", load))
     print("threads %d, %d timed steps after at least %d warm-up steps and %g s, lr %g, %d round(s); medians (ms, MB)" % (
         a.threads, a.steps, a.warmup, a.warmup_seconds, a.lr, a.rounds))

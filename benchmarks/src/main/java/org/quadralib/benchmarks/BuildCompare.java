@@ -285,7 +285,7 @@ public final class BuildCompare {
 
     /** The report: per shape, each build's median rate and quartiles, and its paired ratio to the first build. */
     static String report(Options o, List<Build> builds, double[][][] rates) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(StepBenchmark.jdk()).append('\n');
         sb.append(String.format(Locale.ROOT, "%d thread(s), %d slices of %.0f ms after %d warm-up slices; GFLOP/s median "
                 + "[q1-q3]; ratio = per-slice rate / first build's, median [q1-q3]%n", o.threads(), o.slices(), o.sliceMs(),
                 o.warmupSlices()));

@@ -43,9 +43,19 @@ import org.quadralib.layers.Module;
  *     --workload W3 --variant quadratic-hybrid --steps 30 --warmup 10 --threads 2 --lr 0.0001
  * </pre>
  *
- * <p>Prints one JSON line, with the fields of {@code torch_step.py} (times in milliseconds) plus the memory figures.
+ * <p>Prints one JSON line, with the fields of {@code torch_step.py} (times in milliseconds) plus the memory figures and
+ * the JDK ({@code java}: {@code java.version}, {@code java_vm}: {@code java.vm.version}).
  */
 public final class StepBenchmark {
+
+    /**
+     * The JDK the figures are measured on, for the headers of every benchmark report: {@code JDK <java.version>
+     * (VM <java.vm.name> <java.vm.version>)}.
+     */
+    static String jdk() {
+        return "JDK " + System.getProperty("java.version") + " (VM " + System.getProperty("java.vm.name") + " "
+                + System.getProperty("java.vm.version") + ")";
+    }
 
     /** Steps of the allocation accounting pass, after the timed ones. */
     private static final int ACCOUNTING_STEPS = 3;
@@ -167,7 +177,8 @@ public final class StepBenchmark {
             field(sb, "heap_alloc_bytes_per_step", heapBytesPerStep);
             field(sb, "heap_alloc_over_activation", act == 0 ? Double.NaN : (double) heapBytesPerStep / act);
             field(sb, "pool_fresh_bytes_last_step", freshPoolBytesLastStep);
-            sb.append("\"java\": \"").append(System.getProperty("java.version")).append("\"}");
+            field(sb, "java", System.getProperty("java.version"));
+            sb.append("\"java_vm\": \"").append(System.getProperty("java.vm.version")).append("\"}");
             return sb.toString();
         }
 

@@ -196,7 +196,7 @@ public final class StepCompare {
     /** One line: each build's median slice time and quartiles, and the second's paired ratio to the first. */
     static String report(Options o, List<Build> builds, double[][] ms) {
         double[] ratio = BuildCompare.pairedRatios(ms[1], ms[0]);
-        return String.format(Locale.ROOT, "%s %s %s, %d thread(s), %d slices of %d step(s)%n"
+        return StepBenchmark.jdk() + "\n" + String.format(Locale.ROOT, "%s %s %s, %d thread(s), %d slices of %d step(s)%n"
                 + "  build 0 %.3f ms [%.3f-%.3f]  %s%n  build 1 %.3f ms [%.3f-%.3f]  %s%n"
                 + "  build 1 / build 0 per slice: median %.3f [%.3f-%.3f]%n",
                 o.workload(), o.variant(), o.train() ? "training step" : "inference batch", o.threads(), ms[0].length,

@@ -67,6 +67,7 @@ class BuildCompareTest {
             }
             String report = BuildCompare.report(o, List.of(a, b), rates);
             assertTrue(report.contains("16x24x8 (A·Bᵀ)") && report.contains("ratio"), report);
+            assertTrue(report.startsWith(StepBenchmark.jdk() + "\n"), report);
         }
     }
 

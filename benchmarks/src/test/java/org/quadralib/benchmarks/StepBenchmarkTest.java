@@ -71,6 +71,8 @@ class StepBenchmarkTest {
         assertEquals(20, r.inferNoGradMs().length);
         assertTrue(StepBenchmark.median(r.inferNoGradMs()) > 0);
         assertTrue(r.toJson().contains("\"infer_nograd_ms\": "), r.toJson());
+        assertTrue(r.toJson().endsWith("\"java\": \"" + System.getProperty("java.version") + "\", \"java_vm\": \""
+                + System.getProperty("java.vm.version") + "\"}"), r.toJson());
     }
 
     @Test
