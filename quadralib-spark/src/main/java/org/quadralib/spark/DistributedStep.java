@@ -49,6 +49,8 @@ final class DistributedStep implements GradientStep, TrainingListener {
     private Broadcast<int[]> placement;
     private long steps;
     private StepCost lastCost;
+    private long weightBytes = -1;
+    private long resultBytes = -1;
 
     DistributedStep(JavaSparkContext sc, SparkData data, ModelFactory factory, Loss workerLoss, int workers,
                     SparkTrainer.Reduction reduction, DataLoader indexLoader, String run, TaskProbe probe) {
@@ -125,7 +127,12 @@ final class DistributedStep implements GradientStep, TrainingListener {
         FlatState.setGradientsAndBuffers(model, sum);
         steps++;
         int reported = (int) Math.min(workers, indices.length);
-        lastCost = new StepCost(reported, serializedBytes(state), serializedBytes(new float[resultLength]), 1,
+        if (weightBytes < 0) {
+            // The sizes are the same every step: serialize arrays of these lengths once.
+            weightBytes = serializedBytes(new float[state.length]);
+            resultBytes = serializedBytes(new float[resultLength]);
+        }
+        lastCost = new StepCost(reported, weightBytes, resultBytes, 1,
                 (System.nanoTime() - start) / 1e6, sum[resultLength - 1]);
         return new Outcome(sum[state.length] / indices.length, Math.round(sum[state.length + 1]));
     }
