@@ -139,6 +139,7 @@ public final class Trainer {
     }
 
     private final Config config;
+    private final GradientStep gradients;
     private final List<TrainingListener> listeners;
     private final MemoryScope.Pool pool = new MemoryScope.Pool();
 
@@ -148,7 +149,18 @@ public final class Trainer {
      * @throws NullPointerException if the configuration or a listener is null
      */
     public Trainer(Config config, TrainingListener... listeners) {
+        this(config, GradientStep.LOCAL, listeners);
+    }
+
+    /**
+     * A trainer whose steps obtain their gradients from {@code gradients} (a distributed trainer's hook; every
+     * other part of a step, and of fitting, resuming and checkpointing, is this trainer's own).
+     *
+     * @throws NullPointerException if the configuration, the gradient step or a listener is null
+     */
+    public Trainer(Config config, GradientStep gradients, TrainingListener... listeners) {
         this.config = Objects.requireNonNull(config, "config");
+        this.gradients = Objects.requireNonNull(gradients, "gradients");
         this.listeners = List.of(listeners);
     }
 
@@ -345,18 +357,10 @@ public final class Trainer {
         int size;
         try (MemoryScope scope = MemoryScope.open(pool)) {
             DataLoader.Batch batch = batches.next();
-            phase(all, StepPhase.FORWARD);
-            Tensor output = model.forward(batch.inputs());
-            Tensor loss = config.loss().compute(output, batch.labels());
-            if (loss.numel() != 1) {
-                throw new IllegalArgumentException("Trainer: the loss must be one value (the batch mean), got shape "
-                        + Arrays.toString(loss.shape()) + " for model output " + Arrays.toString(output.shape()));
-            }
-            lossValue = loss.item();
-            correct = countCorrect(output, batch.labels());
+            GradientStep.Outcome outcome = gradients.compute(model, config.loss(), batch, p -> phase(all, p));
+            lossValue = outcome.loss();
+            correct = outcome.correct();
             size = batch.size();
-            phase(all, StepPhase.BACKWARD);
-            loss.backward();
             phase(all, StepPhase.UPDATE);
             for (TrainingListener l : all) {
                 l.onGradients(context);
