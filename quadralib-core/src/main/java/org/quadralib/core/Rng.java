@@ -1,23 +1,32 @@
 package org.quadralib.core;
 
-import java.util.SplittableRandom;
-
 /**
  * A seeded random generator for initialisation, dropout and data order. Same seed, same sequence, on every
  * machine. Its state can be saved and restored ({@link #state()}, {@link #restore}) so resumed training
  * continues the same trajectory.
+ *
+ * <p>The raw sequence is SplitMix64, the generator of {@link java.util.SplittableRandom}{@code (seed)} and
+ * identical to its {@code nextLong()} output: draw {@code k} (1-based) is {@code mix64(seed + k·γ)} with
+ * {@code γ = 0x9e3779b97f4a7c15}. The position after any number of draws is therefore computed, not replayed:
+ * {@link #restore} takes constant time for every draw count.
+ *
+ * <p>Not thread-safe: a generator is used by one thread at a time.
  */
 public final class Rng {
 
+    /** SplittableRandom's golden-ratio increment. */
+    private static final long GAMMA = 0x9e3779b97f4a7c15L;
+
     private long seed;
     private long draws;
-    private SplittableRandom random;
+    /** {@code seed + draws·γ}, the SplitMix64 state. */
+    private long position;
     private double spareNormal = Double.NaN;
 
     /** A generator seeded with {@code seed}. */
     public Rng(long seed) {
         this.seed = seed;
-        this.random = new SplittableRandom(seed);
+        this.position = seed;
     }
 
     /** The seed this generator started from. */
@@ -35,14 +44,21 @@ public final class Rng {
         if (bound <= 0) {
             throw new IllegalArgumentException("Rng.nextInt: bound must be positive, got " + bound);
         }
-        // One raw draw per value (multiply-shift, bias below 2^-32) keeps the replay in restore() exact.
+        // One raw draw per value (multiply-shift, bias below 2^-32): the draw count alone locates the position.
         return (int) (((nextLong() >>> 32) * bound) >>> 32);
     }
 
     /** Next long; every other draw is built from exactly one of these. */
     public long nextLong() {
         draws++;
-        return random.nextLong();
+        position += GAMMA;
+        return mix64(position);
+    }
+
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
     }
 
     /** Next standard normal value (Box–Muller, pairs cached). */
@@ -89,20 +105,41 @@ public final class Rng {
     }
 
     /**
-     * Restores a state from {@link #state()} by replaying the draws from the seed.
+     * Restores a state from {@link #state()} in constant time (the position is {@code seed + draws·γ}). Nothing
+     * changes when the state is refused.
      *
-     * @throws IllegalArgumentException if the array is not a state
+     * @throws IllegalArgumentException if the array is not a state: not four values, a negative draw count, a
+     *                                  spare flag other than 0 or 1, or a spare normal value that is not finite
      */
     public void restore(long[] state) {
-        if (state == null || state.length != 4 || state[1] < 0) {
-            throw new IllegalArgumentException("Rng.restore: expected [seed, draws, hasSpare, spareBits]");
+        String problem = checkState(state);
+        if (problem != null) {
+            throw new IllegalArgumentException("Rng.restore: " + problem);
         }
         seed = state[0];
-        random = new SplittableRandom(seed);
-        for (long i = 0; i < state[1]; i++) {
-            random.nextLong();
-        }
         draws = state[1];
+        position = seed + draws * GAMMA;
         spareNormal = state[2] != 0 ? Double.longBitsToDouble(state[3]) : Double.NaN;
+    }
+
+    /**
+     * Why {@code state} cannot be {@link #restore restored}, or null if it can: lets a caller validate several
+     * states before changing any generator.
+     */
+    public static String checkState(long[] state) {
+        if (state == null || state.length != 4) {
+            return "expected [seed, draws, hasSpare, spareBits], got "
+                    + (state == null ? "null" : state.length + " values");
+        }
+        if (state[1] < 0) {
+            return "draw count must be >= 0, got " + state[1];
+        }
+        if (state[2] != 0 && state[2] != 1) {
+            return "spare flag must be 0 or 1, got " + state[2];
+        }
+        if (state[2] == 1 && !Double.isFinite(Double.longBitsToDouble(state[3]))) {
+            return "spare normal value must be finite, got " + Double.longBitsToDouble(state[3]);
+        }
+        return null;
     }
 }

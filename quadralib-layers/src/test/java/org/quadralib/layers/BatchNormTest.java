@@ -25,6 +25,26 @@ class BatchNormTest {
     }
 
     @Test
+    void aBatchWithNaNOrInfinityIsNotFoldedIntoTheRunningStatistics() {
+        BatchNorm1d bn = new BatchNorm1d(2);
+        bn.forward(Tensor.of(new float[] {1, 2, 3, 4, 5, 7}, 3, 2));
+        float[] mean = bn.runningMean().toFloatArray();
+        float[] var = bn.runningVar().toFloatArray();
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, 3e38f}) {
+            // One channel finite, the other not: neither channel is updated, so the buffers stay consistent.
+            Tensor y = bn.forward(Tensor.of(new float[] {1, bad, 2, 5, 3, 6}, 3, 2));
+            assertArrayEquals(mean, bn.runningMean().toFloatArray(), "batch holding " + bad);
+            assertArrayEquals(var, bn.runningVar().toFloatArray(), "batch holding " + bad);
+            assertTrue(Float.isNaN(y.get(0, 1)) || Float.isInfinite(y.get(0, 1)) || bad == 3e38f);
+        }
+        bn.forward(Tensor.of(new float[] {0, 0, 2, 2, 4, 4}, 3, 2));
+        assertEquals(0.9f * mean[0] + 0.1f * 2f, bn.runningMean().get(0), 1e-6f);
+        for (float v : bn.runningVar().toFloatArray()) {
+            assertTrue(Float.isFinite(v));
+        }
+    }
+
+    @Test
     void matchesPyTorchInEvaluation() {
         LayerGolden.check("layer_batchnorm2d_eval", new BatchNorm2d(3));
         LayerGolden.check("layer_batchnorm1d_eval", new BatchNorm1d(3));

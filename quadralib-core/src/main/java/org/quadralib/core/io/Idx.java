@@ -1,8 +1,6 @@
 package org.quadralib.core.io;
 
 import java.io.BufferedInputStream;
-import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,9 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import java.util.zip.ZipException;
 
 /**
  * Reads and writes IDX files, the format of MNIST and Fashion-MNIST, raw or gzip-compressed.
@@ -22,6 +18,12 @@ import java.util.zip.ZipException;
  * its name. The payload must hold exactly as many bytes as the sizes promise: a truncated download or a file
  * with extra bytes appended is refused with both counts in the message, rather than silently loading shifted
  * images.
+ *
+ * <p>Hostile files cost little: a payload larger than the file could hold (for gzip, more than deflate's
+ * 1032-fold expansion of the file's size) is refused before anything is allocated; a gzip file is inflated
+ * only as far as it is read, so decompression stops at the size the header declares and a bomb behind it is
+ * never inflated; the gzip file must be exactly one member whose CRC-32 and length match, with no byte after
+ * it.
  */
 public final class Idx {
 
@@ -148,12 +150,13 @@ public final class Idx {
      * Reads an IDX file, gzip-compressed or not.
      *
      * @throws MalformedFileException if the magic, type or sizes are invalid, the payload is shorter or longer
-     *                                than the sizes promise, or the gzip stream is corrupt
+     *                                than the sizes promise (or than the file could hold), or the gzip stream is
+     *                                corrupt, is more than one member or has bytes after its end
      * @throws IOException            if the file cannot be read
      */
     public static Data read(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            return read(in, file);
+            return read(in, file, Files.size(file));
         }
     }
 
@@ -166,6 +169,11 @@ public final class Idx {
      * @throws IOException            if the stream fails
      */
     public static Data read(InputStream stream, Path source) throws IOException {
+        return read(stream, source, -1);
+    }
+
+    /** @param size the stream's length in bytes if known, else -1 */
+    private static Data read(InputStream stream, Path source, long size) throws IOException {
         BufferedInputStream buffered = new BufferedInputStream(stream);
         buffered.mark(2);
         int b0 = buffered.read();
@@ -173,24 +181,17 @@ public final class Idx {
         buffered.reset();
         boolean gzip = b0 == 0x1f && b1 == 0x8b;
         if (!gzip) {
-            return readUncompressed(buffered, source, false);
+            return readUncompressed(buffered, source, false, size < 0 ? Long.MAX_VALUE : size);
         }
-        // Closing the gzip stream frees its native inflater at once; the shield keeps the caller's stream open.
-        try (InputStream in = new GZIPInputStream(new FilterInputStream(buffered) {
-            @Override
-            public void close() {
-            }
-        }, 1 << 16)) {
-            return readUncompressed(in, source, true);
-        } catch (ZipException e) {
-            throw new MalformedFileException(source, null, "gzip stream is corrupt: " + e.getMessage(), e);
-        } catch (EOFException e) {
-            // Thrown by the inflater when the compressed stream stops mid-way (a truncated .gz download).
-            throw new MalformedFileException(source, null, "gzip stream ends early (truncated download?)", e);
+        // Inflated only as far as it is read: the payload is bounded by the header before any of it is inflated.
+        try (GzipMember in = new GzipMember(buffered, source)) {
+            return readUncompressed(in, source, true, size < 0 ? Long.MAX_VALUE : GzipMember.MAX_RATIO * size);
         }
     }
 
-    private static Data readUncompressed(InputStream in, Path source, boolean gzip) throws IOException {
+    /** @param available the most bytes {@code in} can hold (a bound, not an exact count) */
+    private static Data readUncompressed(InputStream in, Path source, boolean gzip, long available)
+            throws IOException {
         String where = gzip ? " after decompression" : "";
         byte[] magic = in.readNBytes(4);
         if (magic.length < 4) {
@@ -229,7 +230,16 @@ public final class Idx {
         long expected = byteCount(type, dims);
         if (expected > Integer.MAX_VALUE - 8) {
             throw new MalformedFileException(source, null, "dims " + Arrays.toString(dims) + " of " + type
-                    + " need " + expected + " bytes, more than one Java array holds");
+                    + " need " + (expected == Long.MAX_VALUE ? "more than 2^63-1" : String.valueOf(expected))
+                    + " bytes, more than one Java array holds");
+        }
+        long headerBytes = 4 + 4L * ndims;
+        if (expected > available - headerBytes) {
+            // Refused before a payload byte is read or allocated.
+            throw new MalformedFileException(source, null, "truncated: dims " + Arrays.toString(dims) + " of " + type
+                    + " need " + expected + " payload bytes but the file" + (gzip
+                    ? " (" + available / GzipMember.MAX_RATIO + " bytes of gzip, which inflate to at most "
+                    + available + ")" : " has only " + Math.max(0, available - headerBytes)));
         }
         byte[] payload = in.readNBytes((int) expected);
         if (payload.length < expected) {
@@ -237,14 +247,19 @@ public final class Idx {
                     + type + " need " + expected + " payload bytes but the file" + where + " has only "
                     + payload.length);
         }
-        long trailing = in.transferTo(OutputStream.nullOutputStream());
+        // Counted only up to a bound: the check must not inflate a bomb appended after the payload.
+        long trailing = in.readNBytes(TRAILING_COUNTED + 1).length;
         if (trailing > 0) {
             throw new MalformedFileException(source, null, "trailing data: dims " + Arrays.toString(dims) + " of "
                     + type + " need " + expected + " payload bytes but the file" + where + " has "
-                    + (expected + trailing));
+                    + (trailing > TRAILING_COUNTED ? "more than " + (expected + TRAILING_COUNTED)
+                    : String.valueOf(expected + trailing)));
         }
         return new Data(type, dims, payload);
     }
+
+    /** Trailing bytes counted for the message before the count stops. */
+    private static final int TRAILING_COUNTED = 1 << 16;
 
     /**
      * Writes an IDX file atomically (see {@link AtomicFiles}). Compressed output is byte-for-byte reproducible:
@@ -273,15 +288,17 @@ public final class Idx {
         });
     }
 
+    /** {@code type.bytes() · Π dims}, or {@link Long#MAX_VALUE} if that overflows a long. */
     private static long byteCount(DataType type, int[] dims) {
         long n = type.bytes;
         for (int d : dims) {
             if (d < 0) {
                 throw new IllegalArgumentException("negative IDX dimension in " + Arrays.toString(dims));
             }
-            n *= d;
-            if (n > Integer.MAX_VALUE) {
-                return Long.MAX_VALUE; // too big to load in any case; callers report it
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE; // far too big to load in any case; callers report it
             }
         }
         return n;

@@ -3,23 +3,13 @@ package org.quadralib.core.io;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.StringReader;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -48,7 +38,14 @@ import org.quadralib.core.Tensor;
  * {@code num_batches_tracked} buffers beside the float weights). Every claim the header makes is checked
  * before a byte of data is trusted: the header length, the JSON, each entry's fields, that each tensor's byte
  * range matches its shape and dtype, lies inside the buffer, and that the ranges tile the buffer exactly with
- * no overlap and no hole. Any violation throws {@link MalformedFileException} naming the file and the tensor.
+ * no overlap and no hole. The header is parsed as it streams in, by a reader with bounds of its own: strict
+ * UTF-8 and JSON, nesting at most 64 deep, strings at most {@link #MAX_STRING_BYTES} bytes, at most
+ * {@link #MAX_TENSORS} tensors of at most {@link #MAX_RANK} dimensions, shape and offset values that are
+ * non-negative integers without fraction or exponent (as the reference's {@code usize} fields) within range.
+ * A name that appears twice (tensor, entry field or metadata key) and an empty tensor name are refused rather
+ * than letting one of them win; fields the format does not define are skipped. Any violation throws
+ * {@link MalformedFileException} naming the file and, where there is one, the tensor; the writer refuses
+ * exactly what the reader would, so every file it writes reads back.
  *
  * <p>Writing produces float32 tensors in name order with the header padded to a multiple of 8 bytes, as the
  * reference implementation does, and replaces the target atomically (see {@link AtomicFiles}).
@@ -57,6 +54,15 @@ public final class SafeTensors {
 
     /** Largest header accepted; the reference implementation uses the same limit against hostile files. */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    /** Most tensors one file may hold, read or written: a bound on the memory a hostile header can claim. */
+    public static final int MAX_TENSORS = 1 << 16;
+
+    /** Most dimensions a tensor may have, read or written. */
+    public static final int MAX_RANK = 64;
+
+    /** Longest name, dtype or metadata string, in UTF-8 bytes, read or written. */
+    public static final int MAX_STRING_BYTES = HeaderJson.MAX_STRING_BYTES;
 
     /** The reserved header key under which free-form string metadata is stored. */
     public static final String METADATA_KEY = "__metadata__";
@@ -115,10 +121,9 @@ public final class SafeTensors {
                 throw new MalformedFileException(file, null, "header length " + headerLength
                         + " runs past the end of the file (" + fileSize + " bytes; truncated?)");
             }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, file, 8, headerBytes);
             long dataStart = 8 + headerLength;
-            Header header = parseHeader(file, headerBytes.flip(), fileSize - dataStart);
+            // Parsed as it streams in: memory holds the names, shapes and metadata strings, never the raw header.
+            Header header = parseHeader(file, new ChannelSlice(channel, file, 8, headerLength), fileSize - dataStart);
 
             LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry entry : header.entries()) {
@@ -135,7 +140,7 @@ public final class SafeTensors {
      * Writes float32 tensors without metadata; see {@link #write(Path, Map, Map)}.
      *
      * @throws IOException              if writing fails; the target is then unchanged
-     * @throws IllegalArgumentException if a name is null, empty or {@value #METADATA_KEY}, or a tensor is null
+     * @throws IllegalArgumentException as {@link #write(Path, Map, Map)}
      */
     public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
         write(file, tensors, Map.of());
@@ -149,30 +154,46 @@ public final class SafeTensors {
      * @param tensors  name to tensor, any shape (scalars and empty tensors included), any layout
      * @param metadata stored under {@value #METADATA_KEY}; omitted when null or empty
      * @throws IOException              if writing fails
-     * @throws IllegalArgumentException if a name is null, empty or {@value #METADATA_KEY}, a tensor is null, or
-     *                                  a metadata key or value is null
+     * @throws IllegalArgumentException if a name is null, empty or {@value #METADATA_KEY}, a tensor is null or has
+     *                                  more than {@link #MAX_RANK} dimensions, there are more than
+     *                                  {@link #MAX_TENSORS} tensors, a name or metadata string is null, holds a
+     *                                  lone surrogate or exceeds {@link #MAX_STRING_BYTES}, or the header would
+     *                                  exceed {@link #MAX_HEADER_BYTES}: exactly what the reader refuses
      */
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata)
             throws IOException {
+        // Exactly what the reader refuses is refused here, so every file written can be read back.
+        if (tensors.size() > MAX_TENSORS) {
+            throw new IllegalArgumentException(file + ": " + tensors.size() + " tensors, more than the "
+                    + MAX_TENSORS + " a file may hold");
+        }
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             String name = e.getKey();
             if (name == null || name.isEmpty() || name.equals(METADATA_KEY)) {
                 throw new IllegalArgumentException(file + ": tensor name " + (name == null ? "null" : "'" + name + "'")
                         + " cannot be stored (names must be non-empty and not '" + METADATA_KEY + "')");
             }
+            checkString(file, "tensor name", name);
             if (e.getValue() == null) {
                 throw new IllegalArgumentException(file + ": tensor '" + name + "' is null");
+            }
+            if (e.getValue().dim() > MAX_RANK) {
+                throw new IllegalArgumentException(file + ": tensor '" + name + "' has " + e.getValue().dim()
+                        + " dimensions, more than the " + MAX_RANK + " a file may hold");
             }
         }
         TreeMap<String, Tensor> sorted = new TreeMap<>(tensors);
 
         JsonObject header = new JsonObject();
         if (metadata != null && !metadata.isEmpty()) {
-            metadata.forEach((k, v) -> {
-                if (k == null || v == null) {
-                    throw new IllegalArgumentException(file + ": metadata entry " + k + " = " + v + " has a null");
+            for (Map.Entry<String, String> e : metadata.entrySet()) {
+                if (e.getKey() == null || e.getValue() == null) {
+                    throw new IllegalArgumentException(file + ": metadata entry " + e.getKey() + " = " + e.getValue()
+                            + " has a null");
                 }
-            });
+                checkString(file, "metadata key", e.getKey());
+                checkString(file, "metadata value", e.getValue());
+            }
             JsonObject meta = new JsonObject();
             new TreeMap<>(metadata).forEach(meta::addProperty);
             header.add(METADATA_KEY, meta);
@@ -197,7 +218,12 @@ public final class SafeTensors {
         }
         byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
         // The reference pads with spaces so the data buffer starts 8-byte aligned, letting readers map it directly.
-        int padded = (json.length + 7) / 8 * 8;
+        long paddedLength = (json.length + 7L) / 8 * 8;
+        if (paddedLength > MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException(file + ": the header would take " + paddedLength
+                    + " bytes, more than the limit of " + MAX_HEADER_BYTES);
+        }
+        int padded = (int) paddedLength;
         byte[] headerBytes = Arrays.copyOf(json, padded);
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
 
@@ -210,6 +236,24 @@ public final class SafeTensors {
                 writeFloats(out, t.toFloatArray(), chunk);
             }
         });
+    }
+
+    /** Refuses a string the reader would refuse: longer than {@link #MAX_STRING_BYTES}, or not valid UTF-16. */
+    private static void checkString(Path file, String what, String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(file + ": " + what + " '" + HeaderJson.abbreviate(value)
+                        + "' holds a lone surrogate at index " + i + " (not encodable as UTF-8)");
+            }
+        }
+        // UTF-8 needs at most 3 bytes per char, so only long strings need encoding to be measured.
+        if (value.length() * 3L > MAX_STRING_BYTES && value.getBytes(StandardCharsets.UTF_8).length > MAX_STRING_BYTES) {
+            throw new IllegalArgumentException(file + ": " + what + " '" + HeaderJson.abbreviate(value)
+                    + "' takes more than " + MAX_STRING_BYTES + " bytes of UTF-8");
+        }
     }
 
     private static void writeFloats(OutputStream out, float[] values, ByteBuffer chunk) throws IOException {
@@ -230,153 +274,149 @@ public final class SafeTensors {
     private record Header(List<Entry> entries, Map<String, String> metadata) {
     }
 
-    private static Header parseHeader(Path file, ByteBuffer bytes, long bufferLength) throws IOException {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
-        } catch (CharacterCodingException e) {
-            throw new MalformedFileException(file, null, "header is not valid UTF-8", e);
-        }
-        if (!text.startsWith("{")) {
+    private static Header parseHeader(Path file, InputStream bytes, long bufferLength) throws IOException {
+        HeaderJson json = new HeaderJson(bytes, file);
+        if (!json.startsWith('{')) {
             throw new MalformedFileException(file, null, "header does not start with '{' (not a safetensors file?)");
         }
-
         List<Entry> entries = new ArrayList<>();
         Map<String, String> metadata = Map.of();
         Set<String> seen = new HashSet<>();
-        try {
-            JsonReader reader = new JsonReader(new StringReader(text));
-            reader.setStrictness(Strictness.STRICT);
-            reader.beginObject();
-            while (reader.hasNext()) {
-                String name = reader.nextName();
-                // Gson's tree model keeps only the last of duplicate keys; two tensors with one name would make
-                // the file mean different things to different readers, so duplicates are refused.
-                if (!seen.add(name)) {
-                    throw new MalformedFileException(file, name, "appears twice in the header");
-                }
-                JsonElement value = JsonParser.parseReader(reader);
-                if (name.equals(METADATA_KEY)) {
-                    metadata = parseMetadata(file, value);
-                } else {
-                    entries.add(parseEntry(file, name, value));
-                }
+        json.beginObject();
+        while (json.hasNext()) {
+            String name = json.name();
+            // Two values under one name would make the file mean different things to different readers.
+            if (!seen.add(name)) {
+                throw new MalformedFileException(file, HeaderJson.abbreviate(name), "appears twice in the header");
             }
-            reader.endObject();
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new MalformedFileException(file, null, "header has content after its closing '}'");
+            if (name.equals(METADATA_KEY)) {
+                metadata = parseMetadata(file, json);
+            } else {
+                if (name.isEmpty()) {
+                    throw new MalformedFileException(file, null, "a tensor has an empty name");
+                }
+                if (entries.size() == MAX_TENSORS) {
+                    throw new MalformedFileException(file, null, "header holds more than " + MAX_TENSORS
+                            + " tensors");
+                }
+                json.entry(name);
+                entries.add(parseEntry(json, name));
+                json.entry(null);
             }
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new MalformedFileException(file, null, "header is not valid JSON: " + e.getMessage(), e);
-        } catch (MalformedFileException e) {
-            throw e;
-        } catch (IOException e) {
-            // Gson's MalformedJsonException and EOFException are IOExceptions too, but describe bad JSON.
-            throw new MalformedFileException(file, null, "header is not valid JSON: " + e.getMessage(), e);
         }
+        json.end();
         entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
         checkLayout(file, entries, bufferLength);
         return new Header(entries, metadata);
     }
 
-    private static Map<String, String> parseMetadata(Path file, JsonElement value) throws MalformedFileException {
-        if (value.isJsonNull()) {
+    private static Map<String, String> parseMetadata(Path file, HeaderJson json) throws IOException {
+        if (json.nextNull()) {
             return Map.of();
         }
-        if (!value.isJsonObject()) {
-            throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' must be an object of strings");
+        if (json.peekValue() != '{') {
+            throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' must be an object of strings, got "
+                    + json.describeNext());
         }
         Map<String, String> metadata = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : value.getAsJsonObject().entrySet()) {
-            JsonElement v = e.getValue();
-            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
-                throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' value for '" + e.getKey()
-                        + "' must be a string, got " + v);
+        json.beginObject();
+        while (json.hasNext()) {
+            String key = json.name();
+            if (json.peekValue() != '"') {
+                throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' value for '"
+                        + HeaderJson.abbreviate(key) + "' must be a string, got " + json.describeNext());
             }
-            metadata.put(e.getKey(), v.getAsString());
+            if (metadata.put(key, json.string("a metadata value")) != null) {
+                throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' key '"
+                        + HeaderJson.abbreviate(key) + "' appears twice");
+            }
         }
         return Collections.unmodifiableMap(metadata);
     }
 
-    private static Entry parseEntry(Path file, String name, JsonElement value) throws MalformedFileException {
-        if (!value.isJsonObject()) {
-            throw new MalformedFileException(file, name, "header entry must be an object, got " + value);
+    private static Entry parseEntry(HeaderJson json, String name) throws IOException {
+        if (json.peekValue() != '{') {
+            throw json.error("header entry must be an object, got " + json.describeNext());
         }
-        JsonObject info = value.getAsJsonObject();
-        JsonElement dtypeJson = required(file, name, info, "dtype");
-        if (!dtypeJson.isJsonPrimitive() || !dtypeJson.getAsJsonPrimitive().isString()) {
-            throw new MalformedFileException(file, name, "'dtype' must be a string, got " + dtypeJson);
-        }
-        DType dtype = DType.parse(dtypeJson.getAsString());
-        if (dtype == null) {
-            throw new MalformedFileException(file, name, "dtype '" + dtypeJson.getAsString()
-                    + "' is not supported (supported: " + Arrays.toString(DType.values()) + ")");
-        }
-
-        JsonArray shapeJson = requiredArray(file, name, info, "shape");
-        int[] shape = new int[shapeJson.size()];
+        String dtypeName = null;
+        int[] shape = null;
         long numel = 1;
-        for (int i = 0; i < shape.length; i++) {
-            long size = nonNegativeInteger(file, name, "shape", shapeJson.get(i));
-            if (size > Integer.MAX_VALUE) {
-                throw new MalformedFileException(file, name, "shape " + shapeJson + " has a dimension above 2^31-1");
+        long[] offsets = null;
+        Set<String> fields = new HashSet<>();
+        json.beginObject();
+        while (json.hasNext()) {
+            String field = json.name();
+            if (!fields.add(field)) {
+                throw json.error("field '" + HeaderJson.abbreviate(field) + "' appears twice in the entry");
             }
-            shape[i] = (int) size;
-            numel *= size;
-            if (numel > Integer.MAX_VALUE) {
-                throw new MalformedFileException(file, name, "shape " + shapeJson
-                        + " has more than 2^31-1 elements, beyond what a Tensor holds");
+            switch (field) {
+                case "dtype" -> {
+                    if (json.peekValue() != '"') {
+                        throw json.error("'dtype' must be a string, got " + json.describeNext());
+                    }
+                    dtypeName = json.string("dtype");
+                }
+                case "shape" -> {
+                    List<Long> dims = integers(json, "shape", Integer.MAX_VALUE, MAX_RANK);
+                    shape = new int[dims.size()];
+                    for (int i = 0; i < shape.length; i++) {
+                        shape[i] = dims.get(i).intValue();
+                        numel *= shape[i];
+                        if (numel > Integer.MAX_VALUE) {
+                            throw json.error("shape " + dims + " has more than 2^31-1 elements, beyond what a "
+                                    + "Tensor holds");
+                        }
+                    }
+                }
+                case "data_offsets" -> {
+                    List<Long> pair = integers(json, "data_offsets", Long.MAX_VALUE, 2);
+                    if (pair.size() != 2) {
+                        throw json.error("'data_offsets' must be [begin, end], got " + pair);
+                    }
+                    offsets = new long[] {pair.get(0), pair.get(1)};
+                }
+                // Fields the format does not define are skipped, as the reference implementation does.
+                default -> json.skipValue();
             }
         }
-
-        JsonArray offsets = requiredArray(file, name, info, "data_offsets");
-        if (offsets.size() != 2) {
-            throw new MalformedFileException(file, name, "'data_offsets' must be [begin, end], got " + offsets);
+        for (String field : List.of("dtype", "shape", "data_offsets")) {
+            if (!fields.contains(field)) {
+                throw json.error("header entry lacks '" + field + "'");
+            }
         }
-        long begin = nonNegativeInteger(file, name, "data_offsets", offsets.get(0));
-        long end = nonNegativeInteger(file, name, "data_offsets", offsets.get(1));
+        DType dtype = DType.parse(dtypeName);
+        if (dtype == null) {
+            throw json.error("dtype '" + HeaderJson.abbreviate(dtypeName) + "' is not supported (supported: "
+                    + Arrays.toString(DType.values()) + ")");
+        }
+        long begin = offsets[0];
+        long end = offsets[1];
+        String offsetsText = "[" + begin + "," + end + "]";
         if (end < begin) {
-            throw new MalformedFileException(file, name, "data_offsets " + offsets + " end before they begin");
+            throw json.error("data_offsets " + offsetsText + " end before they begin");
         }
         long expectedBytes = numel * dtype.bytes;
         if (end - begin != expectedBytes) {
-            throw new MalformedFileException(file, name, "shape " + shapeJson + " of " + dtype + " needs "
-                    + expectedBytes + " bytes but data_offsets " + offsets + " span " + (end - begin));
+            throw json.error("shape " + Arrays.toString(shape).replace(" ", "") + " of " + dtype + " needs "
+                    + expectedBytes + " bytes but data_offsets " + offsetsText + " span " + (end - begin));
         }
         return new Entry(name, dtype, shape, (int) numel, begin, end);
     }
 
-    private static JsonElement required(Path file, String name, JsonObject info, String field)
-            throws MalformedFileException {
-        JsonElement v = info.get(field);
-        if (v == null || v.isJsonNull()) {
-            throw new MalformedFileException(file, name, "header entry lacks '" + field + "'");
+    /** An array of at most {@code maxLength} non-negative integers, each at most {@code max}. */
+    private static List<Long> integers(HeaderJson json, String field, long max, int maxLength) throws IOException {
+        if (json.peekValue() != '[') {
+            throw json.error("'" + field + "' must be an array, got " + json.describeNext());
         }
-        return v;
-    }
-
-    private static JsonArray requiredArray(Path file, String name, JsonObject info, String field)
-            throws MalformedFileException {
-        JsonElement v = required(file, name, info, field);
-        if (!v.isJsonArray()) {
-            throw new MalformedFileException(file, name, "'" + field + "' must be an array, got " + v);
-        }
-        return v.getAsJsonArray();
-    }
-
-    private static long nonNegativeInteger(Path file, String name, String field, JsonElement v)
-            throws MalformedFileException {
-        if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
-            BigDecimal d = new BigDecimal(v.getAsString());
-            if (d.signum() >= 0 && d.stripTrailingZeros().scale() <= 0
-                    && d.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) <= 0) {
-                return d.longValueExact();
+        List<Long> values = new ArrayList<>();
+        json.beginArray();
+        while (json.hasNext()) {
+            if (values.size() == maxLength) {
+                throw json.error("'" + field + "' has more than " + maxLength + " values");
             }
+            values.add(json.nonNegativeInteger(field, max));
         }
-        throw new MalformedFileException(file, name, "'" + field + "' must hold non-negative integers, got " + v);
+        return values;
     }
 
     /**
@@ -432,6 +472,38 @@ public final class SafeTensors {
             filled += count;
             position += chunk.limit();
             remaining -= chunk.limit();
+        }
+    }
+
+    /** {@code length} bytes of a channel from {@code start}, read in chunks (no position of the channel changes). */
+    private static final class ChannelSlice extends InputStream {
+        private final FileChannel channel;
+        private final Path file;
+        private final ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        private long next;
+        private long remaining;
+
+        ChannelSlice(FileChannel channel, Path file, long start, long length) {
+            this.channel = channel;
+            this.file = file;
+            this.next = start;
+            this.remaining = length;
+            buffer.limit(0);
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (!buffer.hasRemaining()) {
+                if (remaining == 0) {
+                    return -1;
+                }
+                buffer.clear().limit((int) Math.min(buffer.capacity(), remaining));
+                readFully(channel, file, next, buffer);
+                buffer.flip();
+                next += buffer.limit();
+                remaining -= buffer.limit();
+            }
+            return buffer.get() & 0xff;
         }
     }
 

@@ -1,5 +1,8 @@
 package org.quadralib.core.ops;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.quadralib.core.Autograd;
 import org.quadralib.core.Node;
 import org.quadralib.core.Parallel;
@@ -13,6 +16,8 @@ import org.quadralib.core.kernels.NormKernels;
 /** Batch normalisation over {@code [N, C]}, {@code [N, C, L]} or {@code [N, C, H, W]} inputs. */
 public final class Norm {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Norm.class);
+
     private Norm() {
     }
 
@@ -21,7 +26,8 @@ public final class Norm {
      *
      * <p>In training μ and σ² are the batch statistics over every axis but C (σ² biased), and the running
      * statistics are updated in place: {@code running = (1 − momentum)·running + momentum·batch}, with the
-     * unbiased batch variance, as PyTorch does. In evaluation the running statistics are used. Backward is
+     * unbiased batch variance, as PyTorch does, except that a batch whose statistics are not all finite leaves
+     * the running statistics unchanged (logged as a warning). In evaluation the running statistics are used. Backward is
      * written by hand (saving the input and the per-channel mean and inverse deviation).
      *
      * @param runningMean [C], updated in training; may be null only if {@code training}
@@ -60,6 +66,7 @@ public final class Norm {
         int xo = xc.offset();
         float[] mean = new float[c];
         float[] invStd = new float[c];
+        double[] unbiasedVar = new double[c];
         if (training) {
             int fsp = sp;
             Parallel.forRange(c, 1, (from, to) -> {
@@ -76,18 +83,10 @@ public final class Norm {
                     double var = sq / m;
                     mean[ch] = (float) mu;
                     invStd[ch] = (float) (1 / Math.sqrt(var + eps));
-                    if (runningMean != null) {
-                        float[] rm = runningMean.data();
-                        int ro = runningMean.offset() + ch * runningMean.strides()[0];
-                        rm[ro] = (1 - momentum) * rm[ro] + momentum * (float) mu;
-                    }
-                    if (runningVar != null) {
-                        float[] rv = runningVar.data();
-                        int ro = runningVar.offset() + ch * runningVar.strides()[0];
-                        rv[ro] = (1 - momentum) * rv[ro] + momentum * (float) (sq / (m - 1));
-                    }
+                    unbiasedVar[ch] = sq / (m - 1);
                 }
             });
+            foldRunningStatistics(runningMean, runningVar, mean, unbiasedVar, momentum, s);
         } else {
             for (int ch = 0; ch < c; ch++) {
                 mean[ch] = runningMean.get(ch);
@@ -114,6 +113,36 @@ public final class Norm {
                     node.needsGrad(0), weight != null && node.needsGrad(1), bias != null && node.needsGrad(2)));
         }
         return y;
+    }
+
+    /**
+     * {@code running = (1 − momentum)·running + momentum·batch} for every channel, but only when every channel's
+     * batch mean and unbiased variance are finite: a batch holding NaN or infinity is not folded in at all (the
+     * buffers keep their values and a warning is logged), so one bad batch cannot leave the running statistics
+     * NaN for the rest of training. The batch's own output still uses its (non-finite) statistics, so the loss
+     * shows the problem.
+     */
+    private static void foldRunningStatistics(Tensor runningMean, Tensor runningVar, float[] mean, double[] var,
+            float momentum, int[] inputShape) {
+        for (int ch = 0; ch < mean.length; ch++) {
+            if (!Float.isFinite(mean[ch]) || !Double.isFinite(var[ch]) || !Float.isFinite((float) var[ch])) {
+                LOG.warn("batch_norm: input {} gives channel {} the batch mean {} and variance {}; running statistics "
+                        + "left unchanged for this batch", Shapes.str(inputShape), ch, mean[ch], var[ch]);
+                return;
+            }
+        }
+        for (int ch = 0; ch < mean.length; ch++) {
+            if (runningMean != null) {
+                float[] rm = runningMean.data();
+                int ro = runningMean.offset() + ch * runningMean.strides()[0];
+                rm[ro] = (1 - momentum) * rm[ro] + momentum * mean[ch];
+            }
+            if (runningVar != null) {
+                float[] rv = runningVar.data();
+                int ro = runningVar.offset() + ch * runningVar.strides()[0];
+                rv[ro] = (1 - momentum) * rv[ro] + momentum * (float) var[ch];
+            }
+        }
     }
 
     private static Tensor[] backward(Tensor g, Tensor x, float[] mean, float[] invStd, float[] gamma, boolean training, int n,

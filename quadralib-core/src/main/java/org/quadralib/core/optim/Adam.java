@@ -1,6 +1,7 @@
 package org.quadralib.core.optim;
 
 import java.util.List;
+import java.util.Set;
 
 import org.quadralib.core.Tensor;
 
@@ -17,15 +18,15 @@ public final class Adam extends Optimizer {
 
     /**
      * @param decoupled true for AdamW
-     * @throws IllegalArgumentException if a beta is outside [0, 1) or eps is not positive
+     * @throws IllegalArgumentException if a beta is outside [0, 1) or eps is not positive and finite
      */
     public Adam(List<ParamGroup> groups, float beta1, float beta2, float eps, boolean decoupled) {
         super(groups);
         if (!(beta1 >= 0f && beta1 < 1f) || !(beta2 >= 0f && beta2 < 1f)) {
             throw new IllegalArgumentException("Adam: betas must be in [0, 1), got " + beta1 + ", " + beta2);
         }
-        if (!(eps > 0f)) {
-            throw new IllegalArgumentException("Adam: eps must be > 0, got " + eps);
+        if (!(eps > 0f) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("Adam: eps must be finite and > 0, got " + eps);
         }
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -41,6 +42,11 @@ public final class Adam extends Optimizer {
     /** AdamW with PyTorch's defaults (0.9, 0.999, 1e-8) on one group with weight decay {@code wd}. */
     public static Adam adamW(List<Tensor> params, float lr, float wd) {
         return new Adam(List.of(new ParamGroup("default", params, lr, wd)), 0.9f, 0.999f, 1e-8f, true);
+    }
+
+    @Override
+    protected Set<String> stateKeys() {
+        return Set.of("exp_avg", "exp_avg_sq");
     }
 
     @Override

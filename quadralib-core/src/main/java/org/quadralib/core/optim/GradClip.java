@@ -16,11 +16,11 @@ public final class GradClip {
      * taken together.
      *
      * @return the total norm before clipping (NaN or infinite if a gradient is)
-     * @throws IllegalArgumentException if maxNorm is not positive
+     * @throws IllegalArgumentException if maxNorm is not positive and finite
      */
     public static float clipGradNorm(List<Tensor> params, float maxNorm) {
-        if (!(maxNorm > 0f)) {
-            throw new IllegalArgumentException("clipGradNorm: max norm must be > 0, got " + maxNorm);
+        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("clipGradNorm: max norm must be finite and > 0, got " + maxNorm);
         }
         double sq = 0;
         for (Tensor p : params) {

@@ -1,5 +1,7 @@
 package org.quadralib.core.optim;
 
+import java.util.List;
+
 /**
  * Sets every group's learning rate to {@code baseLr · factor(step)}. Call {@link #step()} once per epoch or per
  * batch, as the schedule is written for.
@@ -33,23 +35,75 @@ public abstract class LrScheduler {
         return step;
     }
 
-    /** Jumps to {@code s} (resuming from a checkpoint). */
+    /**
+     * Jumps to {@code s} (resuming from a checkpoint).
+     *
+     * @throws IllegalArgumentException if {@code s} is negative, or the schedule's rate at {@code s} is negative or
+     *                                  not finite; the step and every rate are then unchanged
+     */
     public void setStep(int s) {
+        if (s < 0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".setStep: step must be >= 0, got " + s);
+        }
+        float[] rates = rates(s);
         step = s;
-        apply();
+        set(rates);
     }
 
-    private void apply() {
-        double f = factor(step);
-        for (ParamGroup g : optimizer.groups()) {
-            g.setLr((float) (g.baseLr() * f));
+    /**
+     * Whether {@link #setStep setStep(s)} would succeed, without changing anything: null if so, else why not. Lets
+     * a caller validate a checkpoint completely before applying any of it.
+     */
+    public String checkStep(int s) {
+        if (s < 0) {
+            return "scheduler step must be >= 0, got " + s;
+        }
+        try {
+            rates(s);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
     }
 
-    /** Multiplies the rate by {@code gamma} every {@code stepSize} steps. */
+    private void apply() {
+        set(rates(step));
+    }
+
+    /** Every group's rate at step {@code s}, all checked before any is set. */
+    private float[] rates(int s) {
+        double f = factor(s);
+        List<ParamGroup> groups = optimizer.groups();
+        float[] rates = new float[groups.size()];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = (float) (groups.get(i).baseLr() * f);
+            if (!(rates[i] >= 0f) || Float.isInfinite(rates[i])) {
+                throw new IllegalArgumentException("learning-rate schedule: factor " + f + " at step " + s
+                        + " gives group '" + groups.get(i).name() + "' the rate " + rates[i]
+                        + " (must be finite and >= 0)");
+            }
+        }
+        return rates;
+    }
+
+    private void set(float[] rates) {
+        List<ParamGroup> groups = optimizer.groups();
+        for (int i = 0; i < rates.length; i++) {
+            groups.get(i).setLr(rates[i]);
+        }
+    }
+
+    /**
+     * Multiplies the rate by {@code gamma} every {@code stepSize} steps.
+     *
+     * @throws IllegalArgumentException if the step size is not positive or gamma is negative or not finite
+     */
     public static LrScheduler stepLr(Optimizer optimizer, int stepSize, double gamma) {
         if (stepSize <= 0) {
             throw new IllegalArgumentException("stepLr: step size must be > 0, got " + stepSize);
+        }
+        if (!(gamma >= 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("stepLr: gamma must be finite and >= 0, got " + gamma);
         }
         return new LrScheduler(optimizer) {
             @Override
@@ -65,11 +119,14 @@ public abstract class LrScheduler {
      * {@code f = min + (1 − min)·(1 + cos(π·min(1, (s − warmup)/(total − warmup))))/2}. Without warm-up this is
      * PyTorch's {@code CosineAnnealingLR} with {@code T_max = total} and {@code eta_min = minFactor · lr}.
      *
-     * @throws IllegalArgumentException if warmup is negative or not below total
+     * @throws IllegalArgumentException if warmup is negative or not below total, or minFactor is outside [0, 1]
      */
     public static LrScheduler cosineWithWarmup(Optimizer optimizer, int warmup, int total, double minFactor) {
         if (warmup < 0 || total <= warmup) {
             throw new IllegalArgumentException("cosineWithWarmup: need 0 <= warmup < total, got " + warmup + ", " + total);
+        }
+        if (!(minFactor >= 0 && minFactor <= 1)) {
+            throw new IllegalArgumentException("cosineWithWarmup: minFactor must be in [0, 1], got " + minFactor);
         }
         return new LrScheduler(optimizer) {
             @Override

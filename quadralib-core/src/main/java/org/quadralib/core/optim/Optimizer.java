@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.quadralib.core.GradMode;
 import org.quadralib.core.InferenceMode;
@@ -22,6 +23,8 @@ public abstract class Optimizer {
     private final List<ParamGroup> groups;
     private final Map<Tensor, Map<String, Tensor>> state = new IdentityHashMap<>();
     private long steps;
+    /** Largest step count a float32 {@code steps} entry holds exactly. */
+    private static final float STEPS_EXACT = 1 << 24;
 
     /**
      * @throws IllegalArgumentException if a parameter appears twice or no group is given
@@ -124,44 +127,75 @@ public abstract class Optimizer {
     }
 
     /**
-     * Restores state written by {@link #stateDict()} for the same groups.
+     * Restores state written by {@link #stateDict()} for the same groups. Everything is checked before anything
+     * is copied: a refused dictionary leaves the state as it was.
      *
-     * @throws IllegalArgumentException listing every name that does not match a parameter or has the wrong shape
+     * @throws IllegalArgumentException listing every name that does not match a parameter or a state buffer of
+     *                                  this optimizer or has the wrong shape, and a step count that is not an
+     *                                  integer in [0, 2^24]
      */
     public void loadStateDict(Map<String, Tensor> dict) {
+        List<String> problems = checkStateDict(dict);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: " + String.join(", ", problems));
+        }
+        for (Map.Entry<String, Tensor> e : dict.entrySet()) {
+            if (!e.getKey().equals("steps")) {
+                String[] parts = e.getKey().split("\\.", 3);
+                state(group(parts[0]).params().get(Integer.parseInt(parts[1])), parts[2]).copyFrom(e.getValue());
+            }
+        }
+        Tensor s = dict.get("steps");
+        if (s != null) {
+            steps = (long) s.item();
+        }
+    }
+
+    /**
+     * What {@link #loadStateDict} would refuse in {@code dict}, without changing anything: one line per problem,
+     * empty if it would load.
+     */
+    public List<String> checkStateDict(Map<String, Tensor> dict) {
         List<String> problems = new ArrayList<>();
+        Set<String> keys = stateKeys();
         for (Map.Entry<String, Tensor> e : dict.entrySet()) {
             String k = e.getKey();
             if (k.equals("steps")) {
+                Tensor s = e.getValue();
+                float v = s.numel() == 1 ? s.item() : Float.NaN;
+                if (!(v >= 0 && v <= STEPS_EXACT && v == Math.rint(v))) {
+                    problems.add("steps (expected one integer in [0, 2^24], got shape "
+                            + java.util.Arrays.toString(s.shape()) + (s.numel() == 1 ? ", value " + v : "") + ")");
+                }
                 continue;
             }
             String[] parts = k.split("\\.", 3);
             ParamGroup g = parts.length == 3 ? group(parts[0]) : null;
-            int idx = -1;
-            try {
-                idx = parts.length == 3 ? Integer.parseInt(parts[1]) : -1;
-            } catch (NumberFormatException ex) {
-                idx = -1;
-            }
+            int idx = g != null && parts[1].matches("\\d{1,9}") ? Integer.parseInt(parts[1]) : -1;
             if (g == null || idx < 0 || idx >= g.params().size()) {
                 problems.add(k + " (no such group or parameter)");
+                continue;
+            }
+            if (keys != null && !keys.contains(parts[2])) {
+                problems.add(k + " (" + getClass().getSimpleName() + " keeps no state '" + parts[2] + "'; it keeps "
+                        + new java.util.TreeSet<>(keys) + ")");
                 continue;
             }
             Tensor p = g.params().get(idx);
             if (!java.util.Arrays.equals(p.shape(), e.getValue().shape())) {
                 problems.add(k + " (shape " + java.util.Arrays.toString(e.getValue().shape()) + ", parameter "
                         + java.util.Arrays.toString(p.shape()) + ")");
-                continue;
             }
-            state(p, parts[2]).copyFrom(e.getValue());
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: " + String.join(", ", problems));
-        }
-        Tensor s = dict.get("steps");
-        if (s != null) {
-            steps = (long) s.item();
-        }
+        return problems;
+    }
+
+    /**
+     * The names of the per-parameter state buffers this optimizer keeps (the last part of a
+     * {@link #stateDict()} name), or null to accept any name.
+     */
+    protected Set<String> stateKeys() {
+        return null;
     }
 
     private ParamGroup group(String name) {

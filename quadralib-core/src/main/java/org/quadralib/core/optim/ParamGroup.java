@@ -20,9 +20,7 @@ public final class ParamGroup {
      * @throws IllegalArgumentException if lr or weight decay is negative or not finite
      */
     public ParamGroup(String name, List<Tensor> params, float lr, float weightDecay) {
-        if (!(lr >= 0f) || Float.isInfinite(lr)) {
-            throw new IllegalArgumentException("param group '" + name + "': learning rate must be >= 0, got " + lr);
-        }
+        checkLr(name, lr);
         if (!(weightDecay >= 0f) || Float.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("param group '" + name + "': weight decay must be >= 0, got " + weightDecay);
         }
@@ -53,9 +51,22 @@ public final class ParamGroup {
         return lr;
     }
 
-    /** Sets the learning rate in force (schedulers). */
+    /**
+     * Sets the learning rate in force (schedulers).
+     *
+     * @throws IllegalArgumentException if {@code value} is negative, NaN or infinite (one step at such a rate
+     *                                  turns every weight of the group into NaN); the rate in force is then unchanged
+     */
     public void setLr(float value) {
+        checkLr(name, value);
         this.lr = value;
+    }
+
+    static void checkLr(String group, float value) {
+        if (!(value >= 0f) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException("param group '" + group + "': learning rate must be finite and >= 0, got "
+                    + value);
+        }
     }
 
     /** Weight decay. */

@@ -41,6 +41,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    protected Set<String> stateKeys() {
+        return Set.of("momentum");
+    }
+
+    @Override
     protected void update(ParamGroup group, Tensor param, Tensor grad) {
         float[] p = param.data();
         float[] g = grad.data();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,6 +99,70 @@ class IdxTest {
         assertRejected(file(new byte[] {0x00, 0x00, 0x08, 0x03, 0, 0, 0, 1}), "declares 3 dimensions");
         assertRejected(file(new byte[] {0x00, 0x00}), "too few for the 4-byte IDX magic");
         assertRejected(file(new byte[] {0x00, 0x00, 0x08, 0x01, (byte) 0x80, 0, 0, 0}), "beyond 2^31-1");
+    }
+
+    @Test
+    void aGzipBombBehindThePayloadIsRefusedWithoutInflatingIt() throws IOException {
+        // 10 declared bytes, then 256 MiB of zeros: about 256 KB compressed.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream z = new GZIPOutputStream(out, 1 << 16)) {
+            z.write(concat(header(0x08, 10), new byte[10]));
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 256; i++) {
+                z.write(zeros);
+            }
+        }
+        byte[] bomb = out.toByteArray();
+        long[] consumed = {0};
+        InputStream counting = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(bomb)) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                consumed[0] += b < 0 ? 0 : 1;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                consumed[0] += Math.max(0, n);
+                return n;
+            }
+        };
+        Path source = dir.resolve("bomb.gz");
+        MalformedFileException e = assertThrows(MalformedFileException.class, () -> Idx.read(counting, source));
+        assertTrue(e.getMessage().startsWith(source + ": trailing data"), e.getMessage());
+        assertTrue(consumed[0] < 3 * (1 << 16), consumed[0] + " of " + bomb.length + " compressed bytes read");
+    }
+
+    @Test
+    void aDeclaredSizeTheFileCannotHoldIsRefusedBeforeAllocating() throws IOException {
+        // 2 GB declared by a few bytes: raw and gzip, refused from the file size alone.
+        byte[] head = header(0x08, 2, 1 << 30);
+        assertRejected(file(head, new byte[100]), "need 2147483648");
+        assertRejected(file(head, new byte[100]), "more than one Java array");
+        byte[] oneGb = header(0x08, 1 << 30);
+        assertRejected(file(oneGb, new byte[100]), "the file has only 100");
+        Path gz = dir.resolve("small.gz");
+        Files.write(gz, gzip(concat(oneGb, new byte[100])));
+        assertRejected(gz, "inflate to at most");
+    }
+
+    @Test
+    void bytesAfterTheGzipMemberAreRefused() throws IOException {
+        byte[] member = gzip(concat(header(0x08, 3), new byte[] {1, 2, 3}));
+        assertEquals(3, Idx.read(file(member)).count());
+        assertRejected(file(member, new byte[] {0}), "bytes follow the end of the gzip stream");
+        assertRejected(file(member, "garbage".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                "bytes follow the end of the gzip stream");
+        // A second member is appended data too (GZIPInputStream would have read it as more payload).
+        assertRejected(file(member, gzip(new byte[0])), "bytes follow the end of the gzip stream");
+        byte[] badCrc = member.clone();
+        badCrc[badCrc.length - 8] ^= 1;
+        assertRejected(file(badCrc), "CRC-32 mismatch");
+        byte[] badLength = member.clone();
+        badLength[badLength.length - 4] ^= 1;
+        assertRejected(file(badLength), "trailer length");
     }
 
     // ---------------------------------------------------------------- helpers

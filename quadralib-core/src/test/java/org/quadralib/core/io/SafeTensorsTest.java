@@ -180,7 +180,7 @@ class SafeTensorsTest {
 
     @Test
     void rejectsBadJson() throws IOException {
-        assertRejected(craft("{\"a\": {\"dtype\": \"F32\",", new byte[0]), null, "not valid JSON");
+        assertRejected(craft("{\"a\": {\"dtype\": \"F32\",", new byte[0]), "a", "not valid JSON");
         assertRejected(craft("{'a': 1}", new byte[0]), null, "not valid JSON");
         assertRejected(craft("{} {}", new byte[0]), null, "not valid JSON");
         assertRejected(craft("[1, 2]", new byte[0]), null, "does not start with '{'");
@@ -252,6 +252,122 @@ class SafeTensorsTest {
     }
 
     @Test
+    void deepNestingIsRefusedWithoutPrintingTheValue() throws IOException {
+        String deep = "[".repeat(5000) + "]".repeat(5000);
+        Path file = craft("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":" + deep + "}}",
+                new byte[4]);
+        MalformedFileException e = assertRejectedAndShort(file, "w", "deeper than 64 levels");
+        assertFalse(e.getMessage().contains("[[["), e.getMessage());
+        // Unknown fields within the depth limit are skipped, as the reference does.
+        String shallow = "[".repeat(58) + "{\"k\":[1,{\"z\":null}]}" + "]".repeat(58);
+        Path ok = craft("{\"w\":{\"x\":" + shallow + ",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                new byte[4]);
+        assertEquals(List.of("w"), List.copyOf(SafeTensors.read(ok).keySet()));
+    }
+
+    @Test
+    void numbersOutOfRangeOrNotPlainIntegersAreRefusedAsMalformed() throws IOException {
+        for (String bad : new String[] {"1e9999999999", "1e0", "0.0", "4.0", "-0", "18446744073709551616",
+            "9223372036854775808", "1" + "0".repeat(40)}) {
+            assertRejectedAndShort(craft("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0," + bad
+                    + "]}}", new byte[4]), "w", "data_offsets");
+            assertRejectedAndShort(craft("{\"w\":{\"dtype\":\"F32\",\"shape\":[" + bad
+                    + "],\"data_offsets\":[0,4]}}", new byte[4]), "w", "shape");
+        }
+        assertRejectedAndShort(craft("{\"w\":{\"dtype\":\"F32\",\"shape\":[2147483648],\"data_offsets\":[0,4]}}",
+                new byte[4]), "w", "exceeds 2147483647");
+    }
+
+    @Test
+    void duplicateFieldsAndMetadataKeysAndEmptyNamesAreRefused() throws IOException {
+        String fields = "\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]";
+        assertRejected(craft("{\"w\":{" + fields + ",\"shape\":[1]}}", new byte[4]), "w", "'shape' appears twice");
+        assertRejected(craft("{\"w\":{" + fields + ",\"dtype\":\"F16\"}}", new byte[4]), "w", "'dtype' appears twice");
+        assertRejected(craft("{\"__metadata__\":{\"a\":\"1\",\"a\":\"2\"}}", new byte[0]), null,
+                "key 'a' appears twice");
+        assertRejected(craft("{\"__metadata__\":{},\"__metadata__\":{}}", new byte[0]), SafeTensors.METADATA_KEY,
+                "appears twice");
+        assertRejected(craft("{\"\":{" + fields + "}}", new byte[4]), null, "empty name");
+        // The writer refuses the same names.
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(dir.resolve("x.safetensors"), Map.of("", Tensor.of(new float[] {1}, 1))));
+    }
+
+    @Test
+    void rankBoundHoldsForReaderAndWriterAlike() throws IOException {
+        int[] atLimit = new int[SafeTensors.MAX_RANK];
+        java.util.Arrays.fill(atLimit, 1);
+        Path file = dir.resolve("rank.safetensors");
+        SafeTensors.write(file, Map.of("w", Tensor.of(new float[] {3}, atLimit)));
+        assertArrayEquals(atLimit, SafeTensors.read(file).get("w").shape());
+
+        int[] over = new int[SafeTensors.MAX_RANK + 1];
+        java.util.Arrays.fill(over, 1);
+        IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(file, Map.of("w", Tensor.of(new float[] {3}, over))));
+        assertTrue(w.getMessage().contains("65 dimensions"), w.getMessage());
+        String shape = "1,".repeat(100_000) + "1";
+        assertRejectedAndShort(craft("{\"w\":{\"dtype\":\"F32\",\"shape\":[" + shape + "],\"data_offsets\":[0,4]}}",
+                new byte[4]), "w", "more than 64 values");
+    }
+
+    @Test
+    void stringsTheReaderRefusesTheWriterRefusesToo() throws IOException {
+        Path file = dir.resolve("s.safetensors");
+        Tensor one = Tensor.of(new float[] {1}, 1);
+        for (String bad : new String[] {"a\uD800b", "\uDC00", "x\uD83D"}) {
+            assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(file, Map.of(bad, one)));
+            assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(file, Map.of("w", one), Map.of("k", bad)));
+        }
+        String escaped = "{\"a\\ud800b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        assertRejected(craft(escaped, new byte[4]), null, "lone surrogate");
+        // Non-ASCII, escapes and a valid pair all survive the round trip.
+        String name = "w\u00e9\u4e2d\uD83D\uDE00\"\\\n\u0001";
+        SafeTensors.write(file, Map.of(name, one), Map.of("k\t", "v\u00ff"));
+        SafeTensors.Contents back = SafeTensors.readWithMetadata(file);
+        assertEquals(List.of(name), List.copyOf(back.tensors().keySet()));
+        assertEquals(Map.of("k\t", "v\u00ff"), back.metadata());
+        // Overlong and surrogate-encoding UTF-8 sequences are refused.
+        for (byte[] seq : new byte[][] {{(byte) 0xC0, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+            {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0xE2, (byte) 0x82}}) {
+            ByteArrayOutputStream h = new ByteArrayOutputStream();
+            h.write('{');
+            h.write('"');
+            h.write(seq);
+            h.writeBytes("\":{}}".getBytes(StandardCharsets.US_ASCII));
+            assertRejected(craftRaw(h.toByteArray(), new byte[0]), null, "not valid UTF-8");
+        }
+    }
+
+    @Test
+    void tensorCountBoundHoldsForReaderAndWriterAlike() throws IOException {
+        Map<String, Tensor> many = new LinkedHashMap<>();
+        Tensor empty = Tensor.of(new float[0], 0);
+        for (int i = 0; i <= SafeTensors.MAX_TENSORS; i++) {
+            many.put("t" + i, empty);
+        }
+        Path file = dir.resolve("many.safetensors");
+        IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(file, many));
+        assertTrue(w.getMessage().contains("65537 tensors"), w.getMessage());
+        assertFalse(Files.exists(file));
+        StringBuilder h = new StringBuilder("{");
+        for (int i = 0; i <= SafeTensors.MAX_TENSORS; i++) {
+            h.append(i == 0 ? "" : ",").append("\"t").append(i).append("\":{\"dtype\":\"F32\",\"shape\":[0],"
+                    + "\"data_offsets\":[0,0]}");
+        }
+        assertRejected(craft(h.append('}').toString(), new byte[0]), null, "more than 65536 tensors");
+    }
+
+    @Test
+    void aLongStringIsRefusedBeforeItIsBuilt() throws IOException {
+        byte[] header = new byte[HeaderJson.MAX_STRING_BYTES + 64];
+        java.util.Arrays.fill(header, (byte) 'a');
+        header[0] = '{';
+        header[1] = '"';
+        assertRejectedAndShort(craftRaw(header, new byte[0]), null, "longer than 16777216 bytes");
+    }
+
+    @Test
     void rejectsATruncatedFile() throws IOException {
         Path file = dir.resolve("cut.safetensors");
         SafeTensors.write(file, Map.of("w", Tensor.of(new float[] {1, 2, 3, 4}, 2, 2)));
@@ -308,6 +424,14 @@ class SafeTensorsTest {
             assertTrue(e.getMessage().contains("tensor '" + tensor + "'"), e.getMessage());
         }
         assertTrue(e.getMessage().contains(detail), () -> "expected '" + detail + "' in: " + e.getMessage());
+    }
+
+    /** As {@link #assertRejected}, and the message stays short whatever the input. */
+    private static MalformedFileException assertRejectedAndShort(Path file, String tensor, String detail) {
+        assertRejected(file, tensor, detail);
+        MalformedFileException e = assertThrows(MalformedFileException.class, () -> SafeTensors.read(file));
+        assertTrue(e.getMessage().length() < 400, e.getMessage());
+        return e;
     }
 
     private List<Path> listDir() throws IOException {

@@ -1,6 +1,11 @@
 package org.quadralib.layers.train;
 
 import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -9,9 +14,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
@@ -22,7 +29,12 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
+import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Rng;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.data.DataLoader;
@@ -70,7 +82,8 @@ public final class Checkpoint {
 
     /**
      * Writes the state of {@code context} as a checkpoint folder {@code folder}, replacing one already there.
-     * Missing parent folders are created.
+     * Missing parent folders are created. What an earlier save of the same folder left when its process died is
+     * cleared first ({@link #recoverInterrupted}).
      *
      * @throws IOException if writing fails; {@code folder} then holds the previous checkpoint (if any) or nothing,
      *                     and no temporary folder remains
@@ -79,6 +92,7 @@ public final class Checkpoint {
         Path target = folder.toAbsolutePath().normalize();
         Path parent = target.getParent();
         Files.createDirectories(parent);
+        recoverInterrupted(parent, target.getFileName().toString());
         Path temp = createSibling(target, "tmp");
         try {
             SafeTensors.write(temp.resolve(MODEL_FILE), context.model().stateDict());
@@ -107,105 +121,352 @@ public final class Checkpoint {
 
     /**
      * Loads the checkpoint in {@code folder} into the freshly started {@code context}: weights, optimizer state,
-     * scheduler step, generators, position, running sums and history. Everything is read and checked before
-     * anything is changed.
+     * scheduler step, generators, position, running sums and history.
      *
-     * @throws IOException              if a file is missing or malformed
+     * <p>Transactional: the three files are read and every value is checked into a staging copy first (types
+     * and ranges of every field, the position against the training data, the scheduler step against the
+     * position, the generator states, the optimizer state against the optimizer, the weights against the
+     * model); only then is anything changed. A refused checkpoint leaves the model, the optimizer, the
+     * scheduler and every generator exactly as they were.
+     *
+     * @throws IOException              if a file is missing or malformed (a {@link MalformedFileException} names
+     *                                  the file and the field)
      * @throws IllegalArgumentException if the model, the optimizer, the schedule or the training data differ from
      *                                  the checkpoint's
      */
     static void restore(Path folder, TrainingContext context) throws IOException {
-        Path stateFile = requireFile(folder, STATE_FILE);
-        Map<String, Tensor> weights = SafeTensors.read(requireFile(folder, MODEL_FILE));
-        Map<String, Tensor> optimizerState = SafeTensors.read(requireFile(folder, OPTIMIZER_FILE));
-        JsonObject meta;
-        try {
-            JsonElement parsed = JsonParser.parseString(Files.readString(stateFile));
-            if (!parsed.isJsonObject()) {
-                throw new MalformedFileException(stateFile, null, "expected a JSON object");
+        stage(folder, context).applyTo(context);
+    }
+
+    /** Everything a checkpoint restores, parsed and checked, not yet applied. */
+    private record Staged(Map<String, Tensor> weights, Map<String, Tensor> optimizerState, Integer schedulerStep,
+                          long[] initRng, Map<Dropout, long[]> dropoutRngs, int epoch, int batchesDone,
+                          long globalStep, double lossSum, long correct, long samples, List<EpochRecord> history) {
+
+        /** Applies the staged state; every value was checked, so nothing here refuses. */
+        void applyTo(TrainingContext context) {
+            // The model's load is the only step that checks again, and it checks everything before it copies.
+            context.model().loadStateDict(weights, true);
+            context.optimizer().loadStateDict(optimizerState);
+            if (schedulerStep != null) {
+                context.scheduler().setStep(schedulerStep);
             }
-            meta = parsed.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new MalformedFileException(stateFile, null, "not valid JSON: " + e.getMessage(), e);
-        }
-        try {
-            restore(stateFile, meta, weights, optimizerState, context);
-        } catch (NullPointerException | UnsupportedOperationException | IllegalStateException
-                 | NumberFormatException | ClassCastException e) {
-            // Gson signals a missing or mistyped field this way; report it as what it is, a malformed file.
-            throw new MalformedFileException(stateFile, null, "missing or mistyped field: " + e, e);
+            Init.rng().restore(initRng);
+            dropoutRngs.forEach((d, state) -> d.rng().restore(state));
+            history.forEach(context::addEpoch);
+            context.moveTo(epoch, batchesDone);
+            context.setGlobalStep(globalStep);
+            context.setEpochSums(lossSum, correct, samples);
         }
     }
 
-    private static void restore(Path stateFile, JsonObject meta, Map<String, Tensor> weights,
-                                Map<String, Tensor> optimizerState, TrainingContext context) throws IOException {
-        if (!meta.has("format") || !FORMAT.equals(meta.get("format").getAsString())) {
-            throw new MalformedFileException(stateFile, null, "not a QuadraLib trainer checkpoint (format field "
-                    + meta.get("format") + ")");
+    private static Staged stage(Path folder, TrainingContext context) throws IOException {
+        Path stateFile = requireFile(folder, STATE_FILE);
+        Path modelFile = requireFile(folder, MODEL_FILE);
+        Path optimizerFile = requireFile(folder, OPTIMIZER_FILE);
+        Json meta = new Json(stateFile, readJson(stateFile), "");
+        String format = meta.string("format");
+        if (!FORMAT.equals(format)) {
+            throw new MalformedFileException(stateFile, null, "not a QuadraLib trainer checkpoint (format '"
+                    + format + "')");
         }
-        int version = meta.get("version").getAsInt();
+        long version = meta.integer("version", 0, Integer.MAX_VALUE);
         if (version != FORMAT_VERSION) {
             throw new MalformedFileException(stateFile, null, "checkpoint format version " + version
                     + ", this library reads version " + FORMAT_VERSION);
         }
+        Map<String, Tensor> weights = SafeTensors.read(modelFile);
+        Map<String, Tensor> optimizerState = SafeTensors.read(optimizerFile);
+
+        // Whether this checkpoint belongs to this model, optimizer, schedule and data: IllegalArgumentException.
         List<String> problems = new ArrayList<>();
-        checkData(meta.getAsJsonObject("data"), context.trainLoader(), problems);
-        checkGroups(meta.getAsJsonObject("optimizer"), context.optimizer(), problems);
-        JsonElement scheduler = meta.get("scheduler");
-        boolean savedScheduler = scheduler != null && !scheduler.isJsonNull();
-        if (savedScheduler != (context.scheduler() != null)) {
-            problems.add(savedScheduler ? "the checkpoint has a learning-rate schedule, the trainer has none"
+        checkData(meta.object("data"), context.trainLoader(), problems);
+        checkGroups(meta.object("optimizer"), context.optimizer(), problems);
+        Json scheduler = meta.optionalObject("scheduler");
+        if ((scheduler != null) != (context.scheduler() != null)) {
+            problems.add(scheduler != null ? "the checkpoint has a learning-rate schedule, the trainer has none"
                     : "the trainer has a learning-rate schedule, the checkpoint has none");
         }
+        Schedule.Unit unit = context.config().schedule() == null ? null : context.config().schedule().unit();
+        if (scheduler != null && unit != null && !unit.name().equals(scheduler.string("unit"))) {
+            problems.add("schedule unit: checkpoint " + scheduler.string("unit") + ", trainer " + unit);
+        }
         Map<String, Dropout> dropouts = dropouts(context.model());
-        JsonObject rng = meta.getAsJsonObject("rng");
-        JsonObject savedDropouts = rng.getAsJsonObject("dropout");
-        if (!savedDropouts.keySet().equals(dropouts.keySet())) {
-            problems.add("dropout layers differ: checkpoint " + savedDropouts.keySet() + ", model " + dropouts.keySet());
+        Json rng = meta.object("rng");
+        Json savedDropouts = rng.object("dropout");
+        if (!savedDropouts.keys().equals(dropouts.keySet())) {
+            problems.add("dropout layers differ: checkpoint " + savedDropouts.keys() + ", model " + dropouts.keySet());
         }
+        problems.addAll(modelProblems(weights, context.model()));
+        problems.addAll(context.optimizer().checkStateDict(optimizerState).stream()
+                .map(p -> OPTIMIZER_FILE + ": " + p).toList());
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("Trainer.resume from " + stateFile.getParent() + ": "
-                    + String.join("; ", problems));
-        }
-        long[] initState = longs(rng.getAsJsonArray("init"));
-        Map<String, long[]> dropoutStates = new LinkedHashMap<>();
-        for (String path : dropouts.keySet()) {
-            dropoutStates.put(path, longs(savedDropouts.getAsJsonArray(path)));
-        }
-        JsonObject position = meta.getAsJsonObject("position");
-        JsonObject sums = meta.getAsJsonObject("epochSums");
-        List<EpochRecord> history = new ArrayList<>();
-        for (JsonElement e : meta.getAsJsonArray("history")) {
-            history.add(record(e.getAsJsonObject()));
+            throw new IllegalArgumentException("Trainer.resume from " + folder + ": " + String.join("; ", problems));
         }
 
-        // Everything is parsed and checked; from here on the model and trainer change.
-        context.model().loadStateDict(weights, true);
-        context.optimizer().loadStateDict(optimizerState);
-        if (savedScheduler) {
-            context.scheduler().setStep(scheduler.getAsJsonObject().get("step").getAsInt());
+        // Whether its values are consistent: MalformedFileException naming the file and the field.
+        long[] initRng = rng.rngState("init");
+        Map<Dropout, long[]> dropoutRngs = new IdentityHashMap<>();
+        for (Map.Entry<String, Dropout> e : dropouts.entrySet()) {
+            dropoutRngs.put(e.getValue(), savedDropouts.rngState(e.getKey()));
         }
-        Init.rng().restore(initState);
-        for (Map.Entry<String, long[]> e : dropoutStates.entrySet()) {
-            dropouts.get(e.getKey()).rng().restore(e.getValue());
+        int batchesPerEpoch = context.trainLoader().numBatches();
+        Json position = meta.object("position");
+        int epoch = (int) position.integer("epoch", 0, Integer.MAX_VALUE);
+        int batchesDone = (int) position.integer("batchesDone", 0, batchesPerEpoch);
+        long globalStep = position.integer("globalStep", 0, Long.MAX_VALUE);
+        if (globalStep != (long) epoch * batchesPerEpoch + batchesDone) {
+            throw new MalformedFileException(stateFile, null, "position: global step " + globalStep + " is not epoch "
+                    + epoch + " × " + batchesPerEpoch + " batches + " + batchesDone + " batches done");
         }
-        history.forEach(context::addEpoch);
-        context.moveTo(position.get("epoch").getAsInt(), position.get("batchesDone").getAsInt());
-        context.setGlobalStep(position.get("globalStep").getAsLong());
-        context.setEpochSums(sums.get("lossSum").getAsDouble(), sums.get("correct").getAsLong(),
-                sums.get("samples").getAsLong());
+        Integer schedulerStep = null;
+        if (scheduler != null) {
+            long step = scheduler.integer("step", 0, Integer.MAX_VALUE);
+            long expected = unit == Schedule.Unit.STEP ? globalStep : epoch;
+            if (step != expected) {
+                throw new MalformedFileException(stateFile, null, "scheduler.step " + step + " disagrees with the "
+                        + "position (a per-" + unit.name().toLowerCase(java.util.Locale.ROOT) + " schedule at "
+                        + (unit == Schedule.Unit.STEP ? "global step " : "epoch ") + expected + ")");
+            }
+            String why = context.scheduler().checkStep((int) step);
+            if (why != null) {
+                throw new MalformedFileException(stateFile, null, "scheduler.step " + step + ": " + why);
+            }
+            schedulerStep = (int) step;
+        }
+        Tensor steps = optimizerState.get("steps");
+        if (steps != null && steps.item() > globalStep) {
+            throw new MalformedFileException(optimizerFile, "steps", "optimizer steps " + (long) steps.item()
+                    + " exceed the global step " + globalStep);
+        }
+        Json sums = meta.object("epochSums");
+        double lossSum = sums.number("lossSum");
+        long samples = sums.integer("samples", 0, (long) batchesDone * context.trainLoader().options().batchSize());
+        long correct = sums.integer("correct", 0, samples);
+        List<EpochRecord> history = new ArrayList<>();
+        JsonArray records = meta.array("history");
+        if (records.size() != epoch) {
+            throw new MalformedFileException(stateFile, null, "history holds " + records.size() + " epochs, the "
+                    + "position says " + epoch + " were completed");
+        }
+        for (int i = 0; i < records.size(); i++) {
+            EpochRecord r = record(new Json(stateFile, records.get(i), "history[" + i + "]"));
+            if (r.epoch() != i) {
+                throw new MalformedFileException(stateFile, null, "history[" + i + "].epoch is " + r.epoch());
+            }
+            history.add(r);
+        }
+        InferenceMode.checkWeightsMayChange("Trainer.resume");
+        return new Staged(weights, optimizerState, schedulerStep, initRng, dropoutRngs, epoch, batchesDone,
+                globalStep, lossSum, correct, samples, history);
     }
 
-    private static void checkData(JsonObject data, DataLoader loader, List<String> problems) {
-        DataLoader.Options o = loader.options();
-        compare(problems, "training samples", data.get("samples").getAsLong(), loader.dataset().size());
-        compare(problems, "batch size", data.get("batchSize").getAsLong(), o.batchSize());
-        compare(problems, "data seed", data.get("seed").getAsLong(), o.seed());
-        if (data.get("shuffle").getAsBoolean() != o.shuffle()) {
-            problems.add("shuffle: checkpoint " + data.get("shuffle") + ", loader " + o.shuffle());
+    /** Names missing from, unknown to or mis-shaped in {@code weights} against the model's state dict. */
+    private static List<String> modelProblems(Map<String, Tensor> weights, Module model) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Tensor> own = model.stateDict();
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor t = weights.get(e.getKey());
+            if (t == null) {
+                problems.add(MODEL_FILE + ": missing " + e.getKey());
+            } else if (!java.util.Arrays.equals(t.shape(), e.getValue().shape())) {
+                problems.add(MODEL_FILE + ": " + e.getKey() + " has shape " + java.util.Arrays.toString(t.shape())
+                        + ", the model " + java.util.Arrays.toString(e.getValue().shape()));
+            }
         }
-        if (data.get("dropLast").getAsBoolean() != o.dropLast()) {
-            problems.add("drop-last: checkpoint " + data.get("dropLast") + ", loader " + o.dropLast());
+        for (String k : weights.keySet()) {
+            if (!own.containsKey(k)) {
+                problems.add(MODEL_FILE + ": unexpected " + k);
+            }
+        }
+        return problems;
+    }
+
+    /** Largest {@value #STATE_FILE} read: far above any history, far below what would strain memory. */
+    private static final long MAX_STATE_BYTES = 64L * 1024 * 1024;
+
+    /** The JSON object in {@code file}, which must be UTF-8. */
+    private static JsonObject readJson(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_STATE_BYTES) {
+            throw new MalformedFileException(file, null, size + " bytes, more than the " + MAX_STATE_BYTES
+                    + " a trainer state file may have");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedFileException(file, null, "not valid UTF-8: " + e, e);
+        }
+        try {
+            // Lenient only for NaN and infinity, which the writer emits for a diverged run's losses.
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.LENIENT);
+            JsonElement parsed = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new MalformedFileException(file, null, "content after the JSON object");
+            }
+            if (!parsed.isJsonObject()) {
+                throw new MalformedFileException(file, null, "expected a JSON object");
+            }
+            return parsed.getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException | StackOverflowError e) {
+            throw new MalformedFileException(file, null, "not valid JSON: " + e, e);
+        } catch (MalformedFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new MalformedFileException(file, null, "not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A JSON object of the state file with typed, range-checked accessors: a missing or mistyped field is a
+     * {@link MalformedFileException} naming the file and the field's path.
+     */
+    private static final class Json {
+        private final Path file;
+        private final JsonObject object;
+        private final String path;
+
+        Json(Path file, JsonElement element, String path) throws MalformedFileException {
+            if (element == null || !element.isJsonObject()) {
+                throw new MalformedFileException(file, null, (path.isEmpty() ? "the file" : "'" + path + "'")
+                        + " must be an object");
+            }
+            this.file = file;
+            this.object = element.getAsJsonObject();
+            this.path = path;
+        }
+
+        private String name(String field) {
+            return path.isEmpty() ? field : path + "." + field;
+        }
+
+        private MalformedFileException bad(String field, String expected) {
+            JsonElement v = object.get(field);
+            String got = v == null ? "nothing" : v.toString();
+            return new MalformedFileException(file, null, "field '" + name(field) + "' must be " + expected + ", got "
+                    + (got.length() > 60 ? got.substring(0, 60) + "..." : got));
+        }
+
+        private JsonPrimitive primitive(String field, String expected) throws MalformedFileException {
+            JsonElement v = object.get(field);
+            if (v == null || !v.isJsonPrimitive()) {
+                throw bad(field, expected);
+            }
+            return v.getAsJsonPrimitive();
+        }
+
+        Set<String> keys() {
+            return object.keySet();
+        }
+
+        Json object(String field) throws MalformedFileException {
+            if (!object.has(field) || !object.get(field).isJsonObject()) {
+                throw bad(field, "an object");
+            }
+            return new Json(file, object.get(field), name(field));
+        }
+
+        /** An object, or null where the field is absent or holds JSON null. */
+        Json optionalObject(String field) throws MalformedFileException {
+            JsonElement v = object.get(field);
+            if (v == null || v.isJsonNull()) {
+                return null;
+            }
+            return object(field);
+        }
+
+        JsonArray array(String field) throws MalformedFileException {
+            if (!object.has(field) || !object.get(field).isJsonArray()) {
+                throw bad(field, "an array");
+            }
+            return object.get(field).getAsJsonArray();
+        }
+
+        String string(String field) throws MalformedFileException {
+            JsonPrimitive p = primitive(field, "a string");
+            if (!p.isString()) {
+                throw bad(field, "a string");
+            }
+            return p.getAsString();
+        }
+
+        boolean bool(String field) throws MalformedFileException {
+            JsonPrimitive p = primitive(field, "true or false");
+            if (!p.isBoolean()) {
+                throw bad(field, "true or false");
+            }
+            return p.getAsBoolean();
+        }
+
+        /** A double, NaN and infinities included (a diverged run's figures). */
+        double number(String field) throws MalformedFileException {
+            JsonPrimitive p = primitive(field, "a number");
+            if (p.isNumber()) {
+                return p.getAsDouble();
+            }
+            // Gson's lenient reader hands the writer's NaN and Infinity literals back as strings.
+            return switch (p.isString() ? p.getAsString() : "") {
+                case "NaN" -> Double.NaN;
+                case "Infinity" -> Double.POSITIVE_INFINITY;
+                case "-Infinity" -> Double.NEGATIVE_INFINITY;
+                default -> throw bad(field, "a number");
+            };
+        }
+
+        /** An integer written without fraction or exponent, in {@code [min, max]}. */
+        long integer(String field, long min, long max) throws MalformedFileException {
+            JsonPrimitive p = primitive(field, "an integer");
+            String text = p.isNumber() ? p.getAsString() : "";
+            if (!text.matches("-?[0-9]{1,19}")) {
+                throw bad(field, "an integer in [" + min + ", " + max + "]");
+            }
+            long v;
+            try {
+                v = Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw bad(field, "an integer in [" + min + ", " + max + "]");
+            }
+            if (v < min || v > max) {
+                throw bad(field, "an integer in [" + min + ", " + max + "]");
+            }
+            return v;
+        }
+
+        /** A generator state written by {@link #strings(long[])}, checked by {@link Rng#checkState}. */
+        long[] rngState(String field) throws MalformedFileException {
+            JsonArray a = array(field);
+            long[] values = new long[a.size()];
+            for (int i = 0; i < values.length; i++) {
+                JsonElement e = a.get(i);
+                String text = e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() ? e.getAsString() : "";
+                try {
+                    values[i] = Long.parseLong(text);
+                } catch (NumberFormatException ex) {
+                    throw bad(field, "an array of 64-bit integers as strings");
+                }
+            }
+            String why = Rng.checkState(values);
+            if (why != null) {
+                throw new MalformedFileException(file, null, "field '" + name(field) + "': " + why);
+            }
+            return values;
+        }
+    }
+
+    private static void checkData(Json data, DataLoader loader, List<String> problems) throws MalformedFileException {
+        DataLoader.Options o = loader.options();
+        compare(problems, "training samples", data.integer("samples", 0, Long.MAX_VALUE), loader.dataset().size());
+        compare(problems, "batch size", data.integer("batchSize", 1, Integer.MAX_VALUE), o.batchSize());
+        compare(problems, "data seed", data.integer("seed", Long.MIN_VALUE, Long.MAX_VALUE), o.seed());
+        if (data.bool("shuffle") != o.shuffle()) {
+            problems.add("shuffle: checkpoint " + data.bool("shuffle") + ", loader " + o.shuffle());
+        }
+        if (data.bool("dropLast") != o.dropLast()) {
+            problems.add("drop-last: checkpoint " + data.bool("dropLast") + ", loader " + o.dropLast());
         }
     }
 
@@ -215,11 +476,13 @@ public final class Checkpoint {
         }
     }
 
-    private static void checkGroups(JsonObject optimizer, Optimizer current, List<String> problems) {
+    private static void checkGroups(Json optimizer, Optimizer current, List<String> problems)
+            throws MalformedFileException {
         List<String> saved = new ArrayList<>();
-        for (JsonElement g : optimizer.getAsJsonArray("groups")) {
-            JsonObject group = g.getAsJsonObject();
-            saved.add(group.get("name").getAsString() + "[" + group.get("parameters").getAsInt() + "]");
+        JsonArray groups = optimizer.array("groups");
+        for (int i = 0; i < groups.size(); i++) {
+            Json group = new Json(optimizer.file, groups.get(i), optimizer.name("groups") + "[" + i + "]");
+            saved.add(group.string("name") + "[" + group.integer("parameters", 0, Integer.MAX_VALUE) + "]");
         }
         List<String> now = new ArrayList<>();
         for (ParamGroup g : current.groups()) {
@@ -228,7 +491,7 @@ public final class Checkpoint {
         if (!saved.equals(now)) {
             problems.add("optimizer groups: checkpoint " + saved + ", trainer " + now);
         }
-        String savedClass = optimizer.get("class").getAsString();
+        String savedClass = optimizer.string("class");
         if (!savedClass.equals(current.getClass().getSimpleName())) {
             problems.add("optimizer: checkpoint " + savedClass + ", trainer " + current.getClass().getSimpleName());
         }
@@ -335,15 +598,15 @@ public final class Checkpoint {
         return o;
     }
 
-    private static EpochRecord record(JsonObject o) {
+    private static EpochRecord record(Json o) throws MalformedFileException {
         Map<String, Float> rates = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("learningRates").entrySet()) {
-            rates.put(e.getKey(), e.getValue().getAsFloat());
+        Json lr = o.object("learningRates");
+        for (String group : lr.keys()) {
+            rates.put(group, (float) lr.number(group));
         }
-        return new EpochRecord(o.get("epoch").getAsInt(), o.get("trainLoss").getAsDouble(),
-                o.get("trainAccuracy").getAsDouble(), o.get("validationLoss").getAsDouble(),
-                o.get("validationAccuracy").getAsDouble(), o.get("seconds").getAsDouble(),
-                o.get("stepMillisMedian").getAsDouble(), rates);
+        return new EpochRecord((int) o.integer("epoch", 0, Integer.MAX_VALUE), o.number("trainLoss"),
+                o.number("trainAccuracy"), o.number("validationLoss"), o.number("validationAccuracy"),
+                o.number("seconds"), o.number("stepMillisMedian"), rates);
     }
 
     /** Generator states as strings: 64-bit values do not survive JSON readers that parse numbers as doubles. */
@@ -353,14 +616,6 @@ public final class Checkpoint {
             a.add(Long.toString(v));
         }
         return a;
-    }
-
-    private static long[] longs(JsonArray a) {
-        long[] values = new long[a.size()];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = Long.parseLong(a.get(i).getAsString());
-        }
-        return values;
     }
 
     private static Map<String, Dropout> dropouts(Module model) {
@@ -381,6 +636,45 @@ public final class Checkpoint {
                     + STATE_FILE + ")" : "no checkpoint folder " + folder);
         }
         return file;
+    }
+
+    /** The hidden siblings {@link #save} creates: {@code .<name>.<hex>.tmp} and {@code .<name>.<hex>.old}. */
+    private static final java.util.regex.Pattern SIBLING =
+            java.util.regex.Pattern.compile("\\.(.+)\\.[0-9a-f]{1,16}\\.(tmp|old)");
+
+    /**
+     * Clears what saves into {@code parent} left when their process died: every temporary folder is deleted, and
+     * a previous checkpoint that was moved aside ({@code .old}) is moved back if nothing replaced it, else
+     * deleted. Call it only while no other save into {@code parent} is under way.
+     *
+     * @throws IOException if the folder cannot be listed or a leftover cannot be removed
+     */
+    static void recoverInterrupted(Path parent) throws IOException {
+        recoverInterrupted(parent, null);
+    }
+
+    /** As {@link #recoverInterrupted(Path)}, for the siblings of checkpoint {@code name} only (null for all). */
+    private static void recoverInterrupted(Path parent, String name) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> children = Files.list(parent)) {
+            leftovers = children.filter(p -> {
+                java.util.regex.Matcher m = SIBLING.matcher(p.getFileName().toString());
+                return m.matches() && (name == null || m.group(1).equals(name));
+            }).sorted().toList();
+        }
+        for (Path p : leftovers) {
+            java.util.regex.Matcher m = SIBLING.matcher(p.getFileName().toString());
+            m.matches();
+            Path target = parent.resolve(m.group(1));
+            if (m.group(2).equals("old") && !Files.exists(target)) {
+                move(p, target);
+            } else {
+                deleteRecursively(p);
+            }
+        }
     }
 
     /** An empty folder beside {@code target}, hidden and named so a crash leaves something obviously disposable. */

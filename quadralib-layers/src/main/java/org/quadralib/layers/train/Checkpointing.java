@@ -16,10 +16,16 @@ import java.util.stream.Stream;
  * Saves {@link Checkpoint}s while training, into sub-folders of one folder named by the global step
  * ({@code step-000001200}), every {@code everySteps} optimizer steps and/or at the end of every epoch, keeping the
  * newest {@code keepLast}. {@link #latest(Path)} finds the one to {@link Trainer#resume} from.
+ *
+ * <p>Each save first clears what a crash may have left in the folder (see {@link Checkpoint#save}): temporary
+ * folders are deleted, and a previous checkpoint moved aside but never replaced is moved back. One trainer
+ * writes into a folder at a time. Folders whose name is not {@code step-} and at most 18 digits are not
+ * checkpoints of this listener and are ignored.
  */
 public final class Checkpointing implements TrainingListener {
 
-    private static final Pattern NAME = Pattern.compile("step-(\\d+)");
+    /** Checkpoint folder names; at most 18 digits, so every step named fits a long (longer names are ignored). */
+    private static final Pattern NAME = Pattern.compile("step-(\\d{1,18})");
 
     private final Path folder;
     private final int everySteps;
@@ -88,6 +94,7 @@ public final class Checkpointing implements TrainingListener {
     private void save(TrainingContext context) {
         Path target = folderFor(folder, context.globalStep());
         try {
+            Checkpoint.recoverInterrupted(folder);
             Checkpoint.save(target, context);
             lastSaved = target;
             if (keepLast > 0) {
