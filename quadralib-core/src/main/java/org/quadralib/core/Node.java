@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.Function;
 
 import org.quadralib.core.kernels.Elementwise;
+import org.quadralib.core.memory.MemoryTracker;
 
 /**
  * One recorded op in the autograd graph: its inputs, the tensors it saved for backward, and the function that
@@ -142,6 +143,12 @@ public final class Node {
         this.backward = fn;
     }
 
+    /**
+     * The gradients of the inputs given the gradient of the output, one per input, computed with this node's
+     * module path as the owner of what they allocate.
+     *
+     * @throws IllegalStateException if the node was freed, has no backward function, or it returned the wrong count
+     */
     Tensor[] runBackward(Tensor gradOutput) {
         if (freed) {
             throw new IllegalStateException("backward through '" + op + "' a second time: its saved tensors were freed by the first"
@@ -150,7 +157,15 @@ public final class Node {
         if (backward == null) {
             throw new IllegalStateException("op '" + op + "' recorded no backward function");
         }
-        return backward.apply(gradOutput);
+        Tensor[] gIn;
+        try (MemoryTracker.AutoCloseableOwner o = MemoryTracker.withOwner(owner)) {
+            gIn = backward.apply(gradOutput);
+        }
+        if (gIn.length != inputs.length) {
+            throw new IllegalStateException("backward of '" + op + "' returned " + gIn.length + " gradients for "
+                    + inputs.length + " inputs");
+        }
+        return gIn;
     }
 
     /** Releases the saved tensors; later backward calls through this node throw. */
