@@ -784,6 +784,25 @@ public final class Tensor {
         return Unary.tanh(this);
     }
 
+    /** GELU, {@code x·Φ(x)} with the exact normal CDF Φ. */
+    public Tensor gelu() {
+        return Unary.gelu(this);
+    }
+
+    /** {@code x} where {@code x > 0}, {@code slope·x} elsewhere. */
+    public Tensor leakyRelu(float slope) {
+        return Unary.leakyRelu(this, slope);
+    }
+
+    /**
+     * Each element limited to {@code [min, max]}; the gradient passes where the input lies within the bounds.
+     *
+     * @throws IllegalArgumentException if min &gt; max
+     */
+    public Tensor clamp(float min, float max) {
+        return Unary.clamp(this, min, max);
+    }
+
     /** Matrix product, batched over leading dimensions. See {@link Linear#matmul}. */
     public Tensor matmul(Tensor other) {
         return Linear.matmul(this, other);
