@@ -35,7 +35,7 @@ public final class Autograd {
      *
      * @return the node, on which the op saves tensors and sets its backward function, or null if nothing is recorded
      */
-    public static Node record(String op, Tensor output, Tensor... inputs) {
+    static Node record(String op, Tensor output, Tensor... inputs) {
         if (AnomalyMode.active()) {
             AnomalyMode.checkForward(op, output);
         }
@@ -55,19 +55,6 @@ public final class Autograd {
         Node n = new Node(op, inputs, MemoryTracker.owner());
         output.setGradFn(n);
         return n;
-    }
-
-    /** True if recording is on and any of {@code inputs} requires a gradient. */
-    public static boolean needsGrad(Tensor... inputs) {
-        if (!GradMode.isEnabled()) {
-            return false;
-        }
-        for (Tensor t : inputs) {
-            if (t != null && t.requiresGrad()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

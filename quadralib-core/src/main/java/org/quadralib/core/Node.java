@@ -13,10 +13,11 @@ import org.quadralib.core.memory.MemoryTracker;
  * One recorded op in the autograd graph: its inputs, the tensors it saved for backward, and the function that
  * maps the gradient of its output to the gradients of its inputs.
  *
- * <p>Ops create nodes with {@link Autograd#record}, save what backward needs through {@link #save} (so the
- * saved-tensor registry sees it), and set the backward function with {@link #backward(Function)}. Backward
- * functions return one gradient per input (null where an input needs none); a gradient may have the broadcast
- * shape, the engine sums it back to the input's shape.
+ * <p>Nodes are made by {@link org.quadralib.core.Function#apply}, the one way an op records itself: the node keeps
+ * what the function's context saved (through the saved-tensor registry) and calls the function's backward. A
+ * backward returns one gradient per input (null where an input needs none); a gradient may have the broadcast
+ * shape, the engine sums it back to the input's shape. The graph is read through {@link #op}, {@link #owner} and
+ * {@link #inputs} (tracing, profiles).
  */
 public final class Node {
 
@@ -56,17 +57,12 @@ public final class Node {
         return inputs;
     }
 
-    /** True if input {@code i} needs a gradient. */
-    public boolean needsGrad(int i) {
-        return inputs[i].requiresGrad();
-    }
-
     /**
      * Keeps {@code t} for backward, counted by the saved-tensor registry.
      *
      * @return a handle whose {@code get()} returns {@code t} until the graph is freed
      */
-    public SavedTensors.Saved save(Tensor t) {
+    SavedTensors.Saved save(Tensor t) {
         SavedTensors.Saved s = SavedTensors.save(t, this);
         saved.add(s);
         return s;
@@ -139,7 +135,7 @@ public final class Node {
     }
 
     /** Sets the backward function: gradient of the output to gradients of the inputs. */
-    public void backward(Function<Tensor, Tensor[]> fn) {
+    void backward(Function<Tensor, Tensor[]> fn) {
         this.backward = fn;
     }
 
