@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
-import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 import org.quadralib.layers.Linear;
 import org.quadralib.layers.Module;
@@ -77,8 +76,8 @@ class TracerTest {
 
             @Override
             protected Tensor compute(Tensor x) {
-                Tensor h = F.relu(a.forward(x.mul(2f)));
-                return F.mul(h, b.forward(h)).add(x);
+                Tensor h = a.forward(x.mul(2f)).relu();
+                return h.mul(b.forward(h)).add(x);
             }
         };
         Module outer = new Module() {

@@ -3,7 +3,6 @@ package org.quadralib.core;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,26 +11,19 @@ import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.memory.MemoryScope;
 import org.quadralib.core.memory.MemoryTracker;
-import org.quadralib.core.memory.Storage;
-import org.quadralib.core.ops.Reduce;
 
 /**
  * The reverse-mode engine: records nodes during forward and walks them in reverse topological order in
- * backward, accumulating gradients.
+ * backward, accumulating gradients, as micrograd does.
  *
  * <p>Gradients returned by a node for an input whose shape was broadcast are summed back to the input's shape
- * here, in one place. Leaves that require a gradient accumulate into {@link Tensor#grad()} (a persistent buffer
- * counted as {@link MemoryCategory#GRADIENT}); intermediate gradients live only during the walk. Backward itself
- * records nothing: higher-order gradients are not supported.
+ * ({@link GradientBuffers#toShape}, the one place). Leaves that require a gradient accumulate into
+ * {@link Tensor#grad()} (a persistent buffer counted as {@link MemoryCategory#GRADIENT}); intermediate gradients
+ * live only during the walk. Backward itself records nothing: higher-order gradients are not supported. Inside a
+ * {@link MemoryScope} the walk hands its buffers back to the scope's pool as soon as no pending gradient refers
+ * to them and sums into them in place ({@link GradientBuffers}: the walk's memory policy, beside it).
  *
- * <p>Inside a {@link MemoryScope} the walk hands every buffer it allocated back to the scope's pool as soon as
- * no pending gradient refers to it: a node's scratch (recomputed branches, packed operands) right after the
- * node, an intermediate gradient once the node it flowed into has run, a leaf's incoming gradient once it has
- * been added to {@link Tensor#grad()}. Later nodes of the same walk reuse those arrays, so a training step's
- * peak holds its activations and the gradient frontier rather than every gradient of the step. A second
- * gradient flowing into a node whose pending gradient is such a buffer is added into it in place; the gradient
- * of a narrowed view ({@link Node.Window}) is then added into its window only, and padded with zeros to the
- * input's shape only when it is the first to arrive (or outside a scope).
+ * <p>Ops record themselves through {@link Function}, the one way to write a backward.
  */
 public final class Autograd {
 
@@ -43,7 +35,10 @@ public final class Autograd {
      *
      * @return the node, on which the op saves tensors and sets its backward function, or null if nothing is recorded
      */
-    public static Node record(String op, Tensor output, Tensor... inputs) {
+    static Node record(String op, Tensor output, Tensor... inputs) {
+        if (AnomalyMode.active()) {
+            AnomalyMode.checkForward(op, output);
+        }
         if (!GradMode.isEnabled()) {
             return null;
         }
@@ -62,19 +57,6 @@ public final class Autograd {
         return n;
     }
 
-    /** True if recording is on and any of {@code inputs} requires a gradient. */
-    public static boolean needsGrad(Tensor... inputs) {
-        if (!GradMode.isEnabled()) {
-            return false;
-        }
-        for (Tensor t : inputs) {
-            if (t != null && t.requiresGrad()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * Frees the saved tensors of every node behind {@code root} without back-propagating (a traced or abandoned
      * forward pass). Backward through the released graph then throws.
@@ -87,7 +69,68 @@ public final class Autograd {
         }
     }
 
+    /**
+     * Back-propagates {@code seed} (d(loss)/d(root); ones for a one-element root when null) through the graph
+     * behind {@code root}: nodes in reverse topological order, each node's output gradient mapped to its inputs'
+     * gradients, which are summed into the inputs' pending gradients or, for leaves, into {@link Tensor#grad()}.
+     * How those sums use memory is the {@link GradientBuffers} policy's business.
+     */
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        seed = checkedSeed(root, seed);
+        if (root.isLeaf()) {
+            accumulateLeaf(root, seed);
+            return;
+        }
+        boolean anomalies = AnomalyMode.active() && AnomalyMode.isEnabled();
+        GradientBuffers buffers = GradientBuffers.of(MemoryScope.current());
+        Map<Node, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root.gradFn(), seed);
+        if (anomalies) {
+            AnomalyMode.backwardWalk(1);
+        }
+        try (GradMode.Scope g = GradMode.noGrad();
+                Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION_GRADIENT)) {
+            for (Node node : topologicalOrder(root.gradFn())) {
+                Tensor gOut = grads.remove(node);
+                Tensor[] gIn = gOut == null ? null : node.runBackward(gOut);
+                if (!retainGraph) {
+                    node.free();
+                }
+                if (gIn == null) {
+                    continue;
+                }
+                if (anomalies) {
+                    AnomalyMode.checkBackward(node, gIn);
+                }
+                Tensor[] inputs = node.inputArray();
+                for (int i = 0; i < inputs.length; i++) {
+                    Tensor in = inputs[i];
+                    if (in == null || gIn[i] == null || !in.requiresGrad()) {
+                        continue;
+                    }
+                    if (in.isLeaf()) {
+                        accumulateLeaf(in, buffers.add(node, null, gIn[i], in.shape(), grads.values()));
+                    } else {
+                        Node from = in.gradFn();
+                        grads.put(from, buffers.add(node, grads.get(from), gIn[i], in.shape(), grads.values()));
+                    }
+                }
+                buffers.afterNode(grads.values());
+            }
+        } finally {
+            if (anomalies) {
+                AnomalyMode.backwardWalk(-1);
+            }
+        }
+    }
+
+    /**
+     * The seed to start from: {@code seed} if its shape is the root's, ones for a one-element root.
+     *
+     * @throws IllegalStateException if root does not require a gradient, or seed is null for a root of several elements
+     * @throws IllegalArgumentException if seed's shape differs from root's
+     */
+    private static Tensor checkedSeed(Tensor root, Tensor seed) {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward: tensor of shape " + Shapes.str(root.shape())
                     + " does not require a gradient (no input of the computation had requiresGrad(true))");
@@ -97,173 +140,13 @@ public final class Autograd {
                 throw new IllegalStateException("backward: implicit seed only for a one-element output; got shape "
                         + Shapes.str(root.shape()) + ", pass a seed gradient");
             }
-            seed = Tensor.ones(root.shape());
-        } else if (!Arrays.equals(seed.shape(), root.shape())) {
+            return Tensor.ones(root.shape());
+        }
+        if (!Arrays.equals(seed.shape(), root.shape())) {
             throw new IllegalArgumentException("backward: seed shape " + Shapes.str(seed.shape()) + " differs from output shape "
                     + Shapes.str(root.shape()));
         }
-        if (root.isLeaf()) {
-            accumulateLeaf(root, seed);
-            return;
-        }
-        List<Node> order = topologicalOrder(root.gradFn());
-        Map<Node, Tensor> grads = new IdentityHashMap<>();
-        grads.put(root.gradFn(), seed);
-        MemoryScope scope = MemoryScope.current();
-        WalkBuffers buffers = scope == null ? null : new WalkBuffers(scope);
-        try (GradMode.Scope g = GradMode.noGrad();
-                Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION_GRADIENT)) {
-            for (Node node : order) {
-                Tensor gOut = grads.remove(node);
-                if (gOut == null) {
-                    if (!retainGraph) {
-                        node.free();
-                    }
-                    continue;
-                }
-                Tensor[] gIn;
-                try (MemoryTracker.AutoCloseableOwner o = MemoryTracker.withOwner(node.owner())) {
-                    gIn = node.runBackward(gOut);
-                }
-                if (!retainGraph) {
-                    node.free();
-                }
-                Tensor[] inputs = node.inputArray();
-                if (gIn.length != inputs.length) {
-                    throw new IllegalStateException("backward of '" + node.op() + "' returned " + gIn.length + " gradients for "
-                            + inputs.length + " inputs");
-                }
-                for (int i = 0; i < inputs.length; i++) {
-                    Tensor in = inputs[i];
-                    if (in == null || gIn[i] == null || !in.requiresGrad()) {
-                        continue;
-                    }
-                    Tensor gi = gIn[i];
-                    Node.Window window = node.window();
-                    if (window != null) {
-                        // The gradient of a window of the input (narrow): added into the input's pending gradient
-                        // when this walk may write it, else padded with zeros to the input's shape.
-                        Tensor pending = in.isLeaf() ? null : grads.get(in.gradFn());
-                        if (pending != null && buffers != null && buffers.canAddInto(pending, gi, grads.values())) {
-                            window.addInto(pending, gi);
-                            continue;
-                        }
-                        gi = window.pad(gi);
-                    }
-                    gi = reduceToShape(node.op(), gi, in.shape());
-                    if (in.isLeaf()) {
-                        accumulateLeaf(in, gi);
-                        continue;
-                    }
-                    Tensor pending = grads.get(in.gradFn());
-                    if (pending == null) {
-                        grads.put(in.gradFn(), gi);
-                    } else if (buffers != null && buffers.canAddInto(pending, gi, grads.values())) {
-                        org.quadralib.core.ops.InPlace.addInto(pending, gi);
-                    } else {
-                        grads.put(in.gradFn(), pending.add(gi));
-                    }
-                }
-                if (buffers != null) {
-                    buffers.releaseAllBut(grads.values());
-                }
-            }
-        }
-    }
-
-    /**
-     * The buffers a backward walk allocated from its memory scope and has not released yet. A buffer can go back
-     * to the pool once no pending gradient refers to its storage: backward functions record nothing and hand
-     * back only their input gradients, so nothing else in the walk can still read it.
-     */
-    private static final class WalkBuffers {
-        private final MemoryScope scope;
-        private final List<Storage> live = new ArrayList<>();
-        private int collected;
-
-        WalkBuffers(MemoryScope scope) {
-            this.scope = scope;
-            this.collected = scope.mark();
-        }
-
-        /** Adds the storages the scope handed out since the last call. */
-        private void collect() {
-            for (Storage s : scope.handedOutSince(collected)) {
-                if (!s.isReleased()) {
-                    live.add(s);
-                }
-            }
-            collected = scope.mark();
-        }
-
-        /**
-         * True if {@code gi} may be added into {@code pending} in place: pending is a contiguous buffer of this walk
-         * (not the caller's seed, not an activation), no other pending gradient shares its storage, and gi does not.
-         */
-        boolean canAddInto(Tensor pending, Tensor gi, Collection<Tensor> allPending) {
-            collect();
-            Storage s = pending.storage();
-            if (!pending.isContiguous() || gi.storage() == s || !containsIdentity(live, s)) {
-                return false;
-            }
-            int uses = 0;
-            for (Tensor t : allPending) {
-                if (t.storage() == s) {
-                    uses++;
-                }
-            }
-            return uses == 1;
-        }
-
-        /** Releases every buffer of the walk that no tensor of {@code pending} refers to. */
-        void releaseAllBut(Collection<Tensor> pending) {
-            collect();
-            live.removeIf(s -> {
-                for (Tensor t : pending) {
-                    if (t.storage() == s) {
-                        return false;
-                    }
-                }
-                scope.release(s);
-                return true;
-            });
-        }
-
-        private static boolean containsIdentity(List<Storage> list, Storage s) {
-            for (Storage x : list) {
-                if (x == s) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    private static Tensor reduceToShape(String op, Tensor g, int[] shape) {
-        int[] gs = g.shape();
-        if (Arrays.equals(gs, shape)) {
-            return g;
-        }
-        int lead = gs.length - shape.length;
-        if (lead < 0) {
-            throw new IllegalStateException("backward of '" + op + "': gradient shape " + Shapes.str(gs)
-                    + " has fewer dimensions than input shape " + Shapes.str(shape));
-        }
-        List<Integer> dims = new ArrayList<>();
-        for (int i = 0; i < gs.length; i++) {
-            if (i < lead) {
-                dims.add(i);
-            } else if (shape[i - lead] == 1 && gs[i] != 1) {
-                dims.add(i);
-            } else if (shape[i - lead] != gs[i]) {
-                throw new IllegalStateException("backward of '" + op + "': gradient shape " + Shapes.str(gs)
-                        + " does not broadcast to input shape " + Shapes.str(shape));
-            }
-        }
-        if (dims.isEmpty()) {
-            return g.reshape(shape);
-        }
-        return Reduce.sum(g, dims.stream().mapToInt(Integer::intValue).toArray(), true).reshape(shape);
+        return seed;
     }
 
     private static void accumulateLeaf(Tensor leaf, Tensor g) {
@@ -271,7 +154,7 @@ public final class Autograd {
         if (existing == null) {
             leaf.setGrad(g.copyAs(MemoryCategory.GRADIENT));
         } else {
-            org.quadralib.core.ops.InPlace.addInto(existing, g);
+            GradientBuffers.addInto(existing, g);
         }
     }
 

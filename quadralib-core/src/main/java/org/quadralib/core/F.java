@@ -1,6 +1,5 @@
 package org.quadralib.core;
 
-import org.quadralib.core.ops.Binary;
 import org.quadralib.core.ops.Combine;
 import org.quadralib.core.ops.Conv;
 import org.quadralib.core.ops.Linear;
@@ -8,70 +7,20 @@ import org.quadralib.core.ops.Loss;
 import org.quadralib.core.ops.Norm;
 import org.quadralib.core.ops.Pool;
 import org.quadralib.core.ops.Reduce;
-import org.quadralib.core.ops.Unary;
 
 /**
- * The functional API, named as {@code torch.nn.functional}: one entry point per differentiable op. Each method's
- * formula, shapes and errors are documented on the op it calls.
+ * The functional API, named as {@code torch.nn.functional}: the ops that take weights or settings (linear,
+ * convolution, pooling, normalisation, dropout, soft-max, losses, joining and selecting). Each method's formula,
+ * shapes and errors are documented on the op it calls.
+ *
+ * <p>One spelling per op family: arithmetic, element-wise functions (relu, sigmoid, tanh, gelu, leaky relu,
+ * clamp, exp, ...), matrix products, reductions and views are methods of {@link Tensor} ({@code x.sigmoid()},
+ * {@code a.matmul(b)}); everything else is here. The classes of {@code org.quadralib.core.ops} implement both and
+ * are not meant to be called directly.
  */
 public final class F {
 
     private F() {
-    }
-
-    /** {@link Binary#add}. */
-    public static Tensor add(Tensor a, Tensor b) {
-        return Binary.add(a, b);
-    }
-
-    /** {@link Binary#sub}. */
-    public static Tensor sub(Tensor a, Tensor b) {
-        return Binary.sub(a, b);
-    }
-
-    /** {@link Binary#mul}. */
-    public static Tensor mul(Tensor a, Tensor b) {
-        return Binary.mul(a, b);
-    }
-
-    /** {@link Binary#div}. */
-    public static Tensor div(Tensor a, Tensor b) {
-        return Binary.div(a, b);
-    }
-
-    /** {@link Unary#relu}. */
-    public static Tensor relu(Tensor x) {
-        return Unary.relu(x);
-    }
-
-    /** {@link Unary#leakyRelu}. */
-    public static Tensor leakyRelu(Tensor x, float slope) {
-        return Unary.leakyRelu(x, slope);
-    }
-
-    /** {@link Unary#gelu}. */
-    public static Tensor gelu(Tensor x) {
-        return Unary.gelu(x);
-    }
-
-    /** {@link Unary#sigmoid}. */
-    public static Tensor sigmoid(Tensor x) {
-        return Unary.sigmoid(x);
-    }
-
-    /** {@link Unary#tanh}. */
-    public static Tensor tanh(Tensor x) {
-        return Unary.tanh(x);
-    }
-
-    /** {@link Unary#clamp}. */
-    public static Tensor clamp(Tensor x, float min, float max) {
-        return Unary.clamp(x, min, max);
-    }
-
-    /** {@link Linear#matmul}. */
-    public static Tensor matmul(Tensor a, Tensor b) {
-        return Linear.matmul(a, b);
     }
 
     /** {@link Linear#linear}: {@code x·Wᵀ + b}. */
@@ -87,6 +36,24 @@ public final class F {
     /** {@link Pool#maxPool2d} with a square window and no padding. */
     public static Tensor maxPool2d(Tensor x, int kernel, int stride) {
         return Pool.maxPool2d(x, kernel, kernel, stride, stride, 0, 0);
+    }
+
+    /**
+     * {@link Pool#maxPool2d}: a {@code kh × kw} window, strides {@code sh, sw}, padding {@code ph, pw}.
+     *
+     * @throws IllegalArgumentException as {@link Pool#maxPool2d}
+     */
+    public static Tensor maxPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return Pool.maxPool2d(x, kh, kw, sh, sw, ph, pw);
+    }
+
+    /**
+     * {@link Pool#avgPool2d}: a {@code kh × kw} window, strides {@code sh, sw}, padding {@code ph, pw}.
+     *
+     * @throws IllegalArgumentException as {@link Pool#avgPool2d}
+     */
+    public static Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return Pool.avgPool2d(x, kh, kw, sh, sw, ph, pw);
     }
 
     /** {@link Pool#avgPool2d} with a square window and no padding. */

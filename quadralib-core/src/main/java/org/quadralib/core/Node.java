@@ -7,15 +7,17 @@ import java.util.List;
 import java.util.function.Function;
 
 import org.quadralib.core.kernels.Elementwise;
+import org.quadralib.core.memory.MemoryTracker;
 
 /**
  * One recorded op in the autograd graph: its inputs, the tensors it saved for backward, and the function that
  * maps the gradient of its output to the gradients of its inputs.
  *
- * <p>Ops create nodes with {@link Autograd#record}, save what backward needs through {@link #save} (so the
- * saved-tensor registry sees it), and set the backward function with {@link #backward(Function)}. Backward
- * functions return one gradient per input (null where an input needs none); a gradient may have the broadcast
- * shape, the engine sums it back to the input's shape.
+ * <p>Nodes are made by {@link org.quadralib.core.Function#apply}, the one way an op records itself: the node keeps
+ * what the function's context saved (through the saved-tensor registry) and calls the function's backward. A
+ * backward returns one gradient per input (null where an input needs none); a gradient may have the broadcast
+ * shape, the engine sums it back to the input's shape. The graph is read through {@link #op}, {@link #owner} and
+ * {@link #inputs} (tracing, profiles).
  */
 public final class Node {
 
@@ -55,17 +57,12 @@ public final class Node {
         return inputs;
     }
 
-    /** True if input {@code i} needs a gradient. */
-    public boolean needsGrad(int i) {
-        return inputs[i].requiresGrad();
-    }
-
     /**
      * Keeps {@code t} for backward, counted by the saved-tensor registry.
      *
      * @return a handle whose {@code get()} returns {@code t} until the graph is freed
      */
-    public SavedTensors.Saved save(Tensor t) {
+    SavedTensors.Saved save(Tensor t) {
         SavedTensors.Saved s = SavedTensors.save(t, this);
         saved.add(s);
         return s;
@@ -138,10 +135,16 @@ public final class Node {
     }
 
     /** Sets the backward function: gradient of the output to gradients of the inputs. */
-    public void backward(Function<Tensor, Tensor[]> fn) {
+    void backward(Function<Tensor, Tensor[]> fn) {
         this.backward = fn;
     }
 
+    /**
+     * The gradients of the inputs given the gradient of the output, one per input, computed with this node's
+     * module path as the owner of what they allocate.
+     *
+     * @throws IllegalStateException if the node was freed, has no backward function, or it returned the wrong count
+     */
     Tensor[] runBackward(Tensor gradOutput) {
         if (freed) {
             throw new IllegalStateException("backward through '" + op + "' a second time: its saved tensors were freed by the first"
@@ -150,7 +153,15 @@ public final class Node {
         if (backward == null) {
             throw new IllegalStateException("op '" + op + "' recorded no backward function");
         }
-        return backward.apply(gradOutput);
+        Tensor[] gIn;
+        try (MemoryTracker.AutoCloseableOwner o = MemoryTracker.withOwner(owner)) {
+            gIn = backward.apply(gradOutput);
+        }
+        if (gIn.length != inputs.length) {
+            throw new IllegalStateException("backward of '" + op + "' returned " + gIn.length + " gradients for "
+                    + inputs.length + " inputs");
+        }
+        return gIn;
     }
 
     /** Releases the saved tensors; later backward calls through this node throw. */

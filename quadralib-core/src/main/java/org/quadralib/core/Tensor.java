@@ -403,13 +403,8 @@ public final class Tensor {
             src = contiguous();
             st = Shapes.contiguousStrides(s);
         }
-        Tensor out = new Tensor(src.storage, s, st, src.offset);
-        Node n = Autograd.record("reshape", out, src);
-        if (n != null) {
-            int[] inShape = shape.clone();
-            n.backward(g -> new Tensor[] {g.reshape(inShape)});
-        }
-        return out;
+        int[] inShape = shape.clone();
+        return new ViewOp("reshape", new Tensor(src.storage, s, st, src.offset), g -> g.reshape(inShape)).apply(src);
     }
 
     /**
@@ -514,12 +509,7 @@ public final class Tensor {
             st[i] = strides[d];
             inverse[d] = i;
         }
-        Tensor out = new Tensor(storage, s, st, offset);
-        Node n = Autograd.record("permute", out, this);
-        if (n != null) {
-            n.backward(g -> new Tensor[] {g.permute(inverse)});
-        }
-        return out;
+        return new ViewOp("permute", new Tensor(storage, s, st, offset), g -> g.permute(inverse)).apply(this);
     }
 
     /** Swaps two dimensions. A view. */
@@ -556,12 +546,11 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[d] = length;
-        Tensor out = new Tensor(storage, s, strides.clone(), offset + start * strides[d]);
-        Node n = Autograd.record("narrow", out, this);
-        if (n != null) {
+        Tensor out = new ViewOp("narrow", new Tensor(storage, s, strides.clone(), offset + start * strides[d]), g -> g)
+                .apply(this);
+        if (out.gradFn() != null) {
             // The window's own gradient: the backward walk places it in the input (Node.Window).
-            n.window(new Node.Window(d, start, shape.clone()));
-            n.backward(g -> new Tensor[] {g});
+            out.gradFn().window(new Node.Window(d, start, shape.clone()));
         }
         return out;
     }
@@ -595,13 +584,9 @@ public final class Tensor {
         if (Arrays.equals(s, shape)) {
             return this;
         }
-        Tensor out = new Tensor(storage, s, Shapes.broadcastStrides(shape, strides, s), offset);
-        Node n = Autograd.record("expand", out, this);
-        if (n != null) {
-            // The engine sums the gradient back over the broadcast axes.
-            n.backward(g -> new Tensor[] {g});
-        }
-        return out;
+        // The engine sums the gradient back over the broadcast axes.
+        return new ViewOp("expand", new Tensor(storage, s, Shapes.broadcastStrides(shape, strides, s), offset), g -> g)
+                .apply(this);
     }
 
     /** Removes dimension {@code dim} if its size is 1. A view, whatever the strides. */
@@ -644,13 +629,8 @@ public final class Tensor {
 
     /** A view that only adds or removes size-1 dimensions, so the element order is unchanged. */
     private Tensor unitDimView(String op, int[] s, int[] st) {
-        Tensor out = new Tensor(storage, s, st, offset);
-        Node n = Autograd.record(op, out, this);
-        if (n != null) {
-            int[] inShape = shape.clone();
-            n.backward(g -> new Tensor[] {g.reshape(inShape)});
-        }
-        return out;
+        int[] inShape = shape.clone();
+        return new ViewOp(op, new Tensor(storage, s, st, offset), g -> g.reshape(inShape)).apply(this);
     }
 
     /** This tensor if contiguous, else a contiguous copy (differentiable). */
@@ -660,22 +640,39 @@ public final class Tensor {
         }
         Tensor out = empty(shape);
         StridedCopy.copy(this, out);
-        Node n = Autograd.record("contiguous", out, this);
-        if (n != null) {
-            n.backward(g -> new Tensor[] {g});
-        }
-        return out;
+        return new ViewOp("contiguous", out, g -> g).apply(this);
     }
 
     /** A contiguous copy that shares nothing with this tensor (differentiable). */
     public Tensor copy() {
         Tensor out = empty(shape);
         StridedCopy.copy(this, out);
-        Node n = Autograd.record("copy", out, this);
-        if (n != null) {
-            n.backward(g -> new Tensor[] {g});
+        return new ViewOp("copy", out, g -> g).apply(this);
+    }
+
+    /**
+     * The differentiable op of a view or copy of one tensor, made before the call (a view needs no computation):
+     * {@link Function#apply} records it, and backward maps the output's gradient to the input's.
+     */
+    private static final class ViewOp extends Function {
+        private final Tensor out;
+        private final java.util.function.UnaryOperator<Tensor> gradient;
+
+        ViewOp(String name, Tensor out, java.util.function.UnaryOperator<Tensor> gradient) {
+            super(name);
+            this.out = out;
+            this.gradient = gradient;
         }
-        return out;
+
+        @Override
+        protected Tensor forward(Context ctx, Tensor... inputs) {
+            return out;
+        }
+
+        @Override
+        protected Tensor[] backward(Context ctx, Tensor g) {
+            return new Tensor[] {gradient.apply(g)};
+        }
     }
 
     /** A contiguous copy outside the graph whose storage is counted in {@code category}. */
@@ -782,6 +779,25 @@ public final class Tensor {
     /** Hyperbolic tangent. */
     public Tensor tanh() {
         return Unary.tanh(this);
+    }
+
+    /** GELU, {@code x·Φ(x)} with the exact normal CDF Φ. */
+    public Tensor gelu() {
+        return Unary.gelu(this);
+    }
+
+    /** {@code x} where {@code x > 0}, {@code slope·x} elsewhere. */
+    public Tensor leakyRelu(float slope) {
+        return Unary.leakyRelu(this, slope);
+    }
+
+    /**
+     * Each element limited to {@code [min, max]}; the gradient passes where the input lies within the bounds.
+     *
+     * @throws IllegalArgumentException if min &gt; max
+     */
+    public Tensor clamp(float min, float max) {
+        return Unary.clamp(this, min, max);
     }
 
     /** Matrix product, batched over leading dimensions. See {@link Linear#matmul}. */

@@ -29,7 +29,7 @@ class TwoLayerTrainingTest {
         for (int epoch = 0; epoch < 150; epoch++) {
             for (DataLoader.Batch b : loader) {
                 opt.zeroGrad();
-                Tensor logits = F.linear(F.tanh(F.linear(b.inputs(), w1, b1)), w2, b2);
+                Tensor logits = F.linear(F.linear(b.inputs(), w1, b1).tanh(), w2, b2);
                 F.crossEntropy(logits, b.labels()).backward();
                 opt.step();
             }
@@ -38,7 +38,7 @@ class TwoLayerTrainingTest {
         try (GradMode.Scope s = GradMode.noGrad()) {
             DataLoader all = new DataLoader(test, test.size(), false, 0);
             DataLoader.Batch b = all.iterator().next();
-            Tensor pred = F.argmax(F.linear(F.tanh(F.linear(b.inputs(), w1, b1)), w2, b2), 1, false);
+            Tensor pred = F.argmax(F.linear(F.linear(b.inputs(), w1, b1).tanh(), w2, b2), 1, false);
             int correct = 0;
             for (int i = 0; i < b.labels().length; i++) {
                 correct += (int) pred.get(i) == b.labels()[i] ? 1 : 0;

@@ -1,7 +1,7 @@
 package org.quadralib.layers;
 
+import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
-import org.quadralib.core.ops.Pool;
 
 /**
  * 2-D average pooling, as PyTorch's {@code nn.AvgPool2d} with {@code count_include_pad=True}: {@code y[n, c, i, j]}
@@ -33,6 +33,6 @@ public class AvgPool2d extends Pool2d {
         int[] k = kernelSize();
         int[] s = stride();
         int[] p = padding();
-        return Pool.avgPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1]);
+        return F.avgPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1]);
     }
 }

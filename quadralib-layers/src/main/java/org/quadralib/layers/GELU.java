@@ -1,6 +1,5 @@
 package org.quadralib.layers;
 
-import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
 /** Element-wise {@code x·Φ(x)} with the exact normal CDF, as PyTorch's {@code nn.GELU()}. Any input shape; output has the input's shape. */
@@ -8,6 +7,6 @@ public class GELU extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        return F.gelu(x);
+        return x.gelu();
     }
 }

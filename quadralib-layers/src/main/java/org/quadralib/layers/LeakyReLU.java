@@ -1,6 +1,5 @@
 package org.quadralib.layers;
 
-import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
 /**
@@ -25,7 +24,7 @@ public class LeakyReLU extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        return F.leakyRelu(x, negativeSlope);
+        return x.leakyRelu(negativeSlope);
     }
 
     /** The slope for negative inputs. */

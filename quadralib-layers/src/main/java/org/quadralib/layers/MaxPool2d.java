@@ -1,7 +1,7 @@
 package org.quadralib.layers;
 
+import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
-import org.quadralib.core.ops.Pool;
 
 /**
  * 2-D max pooling, as PyTorch's {@code nn.MaxPool2d}: {@code y[n, c, i, j]} is the largest value in the
@@ -33,6 +33,6 @@ public class MaxPool2d extends Pool2d {
         int[] k = kernelSize();
         int[] s = stride();
         int[] p = padding();
-        return Pool.maxPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1]);
+        return F.maxPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1]);
     }
 }

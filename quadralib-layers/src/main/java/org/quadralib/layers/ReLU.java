@@ -1,6 +1,5 @@
 package org.quadralib.layers;
 
-import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
 /** Element-wise {@code max(x, 0)}, as PyTorch's {@code nn.ReLU}. Any input shape; output has the input's shape. */
@@ -8,6 +7,6 @@ public class ReLU extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        return F.relu(x);
+        return x.relu();
     }
 }

@@ -1,6 +1,5 @@
 package org.quadralib.layers;
 
-import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
 /** Element-wise {@code 1/(1 + e^(−x))}, as PyTorch's {@code nn.Sigmoid}. Any input shape; output has the input's shape. */
@@ -8,6 +7,6 @@ public class Sigmoid extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        return F.sigmoid(x);
+        return x.sigmoid();
     }
 }

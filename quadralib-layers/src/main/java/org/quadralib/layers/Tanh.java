@@ -1,6 +1,5 @@
 package org.quadralib.layers;
 
-import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
 /** Element-wise {@code tanh x}, as PyTorch's {@code nn.Tanh}. Any input shape; output has the input's shape. */
@@ -8,6 +7,6 @@ public class Tanh extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        return F.tanh(x);
+        return x.tanh();
     }
 }

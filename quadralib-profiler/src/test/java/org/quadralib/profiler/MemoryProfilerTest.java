@@ -42,7 +42,7 @@ class MemoryProfilerTest {
     private static final class Relu extends Module {
         @Override
         protected Tensor compute(Tensor x) {
-            return F.relu(x);
+            return x.relu();
         }
     }
 

@@ -33,7 +33,7 @@ class ChartsTest {
     static final class Relu extends Module {
         @Override
         protected Tensor compute(Tensor x) {
-            return F.relu(x);
+            return x.relu();
         }
     }
 

@@ -24,7 +24,6 @@ public final class Elementwise {
     public static final int GRAIN = 1 << 15;
 
     /** Whether contiguous runs take the Vector API; {@link VectorElementwise} is only linked when this is true. */
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private Elementwise() {
     }
@@ -40,7 +39,7 @@ public final class Elementwise {
      * element, measured).
      */
     public static void binaryRange(BinaryOp op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
-        if (VECTOR && ((as == 1 && bs <= 1) || (as == 0 && bs == 1))) {
+        if (Simd.VECTOR && ((as == 1 && bs <= 1) || (as == 0 && bs == 1))) {
             VectorElementwise.binary(op, a, ao, as, b, bo, bs, out, oo, n);
         } else {
             binaryScalar(op, a, ao, as, b, bo, bs, out, oo, n);
@@ -153,7 +152,7 @@ public final class Elementwise {
      * (the two differ by float rounding, about {@code n·2⁻²⁴} of the sum of magnitudes at most).
      */
     public static double sum(float[] a, int off, int n) {
-        return VECTOR ? VectorElementwise.sum(a, off, n) : sumScalar(a, off, n);
+        return Simd.VECTOR ? VectorElementwise.sum(a, off, n) : sumScalar(a, off, n);
     }
 
     /** Values {@link #sum} adds in float lanes before the lanes are reduced into the double total. */
@@ -185,7 +184,7 @@ public final class Elementwise {
      */
     public static void axpy(float alpha, float[] src, int sOff, float[] dst, int dOff, int n) {
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            if (VECTOR) {
+            if (Simd.VECTOR) {
                 VectorElementwise.axpy(alpha, src, sOff + from, dst, dOff + from, to - from);
             } else {
                 axpyScalar(alpha, src, sOff + from, dst, dOff + from, to - from);
@@ -213,7 +212,7 @@ public final class Elementwise {
     public static void sgdMomentum(float[] p, int po, float[] g, int go, float[] v, int n, float lr, float wd, float mu,
                                    boolean first, boolean nesterov) {
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            if (VECTOR) {
+            if (Simd.VECTOR) {
                 VectorElementwise.sgdMomentum(p, po, g, go, v, from, to, lr, wd, mu, first, nesterov);
             } else {
                 sgdMomentumScalar(p, po, g, go, v, from, to, lr, wd, mu, first, nesterov);

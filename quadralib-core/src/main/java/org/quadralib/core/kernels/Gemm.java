@@ -1,8 +1,6 @@
 package org.quadralib.core.kernels;
 
 import java.util.Objects;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Single-precision general matrix multiply on row-major {@code float[]} storage, with BLAS semantics:
@@ -17,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * <p>Kernels: {@link Kernel#VECTOR}, a register-blocked FMA kernel on the JDK Vector API, runs when the
  * {@code jdk.incubator.vector} module is present (start the JVM with
  * {@code --add-modules=jdk.incubator.vector}); otherwise the plain-Java packed kernel {@link Kernel#SCALAR}
- * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/README.md}). The choice is
- * logged once.
+ * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/README.md}). {@link Simd} makes
+ * the choice and logs it.
  *
  * <p>Two small shapes skip the packing: {@code A·Bᵀ} with at most 4096 outputs runs as dot products of stored
  * rows (a convolution's weight gradient), and {@code A·B} with at most 8 rows and K ≤ 256 reads both operands as
@@ -52,33 +50,11 @@ public final class Gemm {
         }
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
-    private static final PackedGemm VECTOR_IMPL = loadVector();
+    // Only created when Simd chose the Vector API, so VectorGemm (and FloatVector) is never linked otherwise.
+    private static final PackedGemm VECTOR_IMPL = Simd.VECTOR ? VectorGemm.create() : null;
     private static final Kernel DEFAULT = VECTOR_IMPL != null ? Kernel.VECTOR : Kernel.SCALAR;
 
-    static {
-        if (VECTOR_IMPL != null) {
-            LOG.info("GEMM kernel: {}", VECTOR_IMPL.describe());
-        } else {
-            LOG.info("GEMM kernel: {} (module jdk.incubator.vector absent; add --add-modules=jdk.incubator.vector "
-                    + "to the java command line for the faster Vector API kernel)", ScalarGemm.INSTANCE.describe());
-        }
-    }
-
     private Gemm() {
-    }
-
-    private static PackedGemm loadVector() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        // Only touched when the module is present, so VectorGemm (and FloatVector) is never linked otherwise.
-        return VectorGemm.create();
-    }
-
-    /** Whether the JDK Vector API module is present, i.e. {@link Kernel#VECTOR} is available. */
-    public static boolean vectorApiAvailable() {
-        return VECTOR_IMPL != null;
     }
 
     /** The kernel {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, int, float[], int, int,

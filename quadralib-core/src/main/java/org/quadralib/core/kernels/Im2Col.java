@@ -14,7 +14,6 @@ import java.util.Arrays;
 final class Im2Col {
 
     /** Whether runs are copied on the Vector API; {@link VectorElementwise} is only linked when this is true. */
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private Im2Col() {
     }
@@ -122,7 +121,7 @@ final class Im2Col {
      * vector at a time.
      */
     private static void copyRun(float[] x, int from, float[] col, int to, int n) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorElementwise.copy(x, from, col, to, n);
         } else {
             System.arraycopy(x, from, col, to, n);
@@ -210,7 +209,7 @@ final class Im2Col {
      * the run's tail (3×3 kernels leave runs one short of the row, and a scalar tail loop took as long as the vectors).
      */
     private static void addRun(float[] col, int from, float[] dx, int to, int n) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorElementwise.addTo(col, from, dx, to, n);
         } else {
             for (int i = 0; i < n; i++) {

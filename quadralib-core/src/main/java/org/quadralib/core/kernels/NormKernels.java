@@ -14,14 +14,13 @@ package org.quadralib.core.kernels;
 public final class NormKernels {
 
     /** Whether the Vector API versions run; {@link VectorNormKernels} is only linked when this is true. */
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private NormKernels() {
     }
 
     /** {@code Σ (a[off + i] − mu)²} over {@code i < n}. */
     public static double squaredDeviations(float[] a, int off, int n, double mu) {
-        return VECTOR ? VectorNormKernels.squaredDeviations(a, off, n, (float) mu) : squaredDeviationsScalar(a, off, n, mu);
+        return Simd.VECTOR ? VectorNormKernels.squaredDeviations(a, off, n, (float) mu) : squaredDeviationsScalar(a, off, n, mu);
     }
 
     /**
@@ -29,7 +28,7 @@ public final class NormKernels {
      * term rounded to float, as written, before it is summed).
      */
     public static void gradientSums(float[] g, int go, float[] x, int xo, int n, float mu, float is, double[] acc) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorNormKernels.gradientSums(g, go, x, xo, n, mu, is, acc);
         } else {
             gradientSumsScalar(g, go, x, xo, n, mu, is, acc, 0);
@@ -38,7 +37,7 @@ public final class NormKernels {
 
     /** {@code y[yo+i] = x[xo+i]·scale + shift} for {@code i < n}. */
     public static void affine(float[] x, int xo, float[] y, int yo, int n, float scale, float shift) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorNormKernels.affine(x, xo, y, yo, n, scale, shift);
         } else {
             affineScalar(x, xo, y, yo, n, scale, shift, 0);
@@ -51,7 +50,7 @@ public final class NormKernels {
      */
     public static void inputGradient(float[] g, int go, float[] x, int xo, float[] r, int ro, int n, float mu, float is,
                                      float gi, float meanG, float meanGX) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorNormKernels.inputGradient(g, go, x, xo, r, ro, n, mu, is, gi, meanG, meanGX);
         } else {
             inputGradientScalar(g, go, x, xo, r, ro, n, mu, is, gi, meanG, meanGX, 0);

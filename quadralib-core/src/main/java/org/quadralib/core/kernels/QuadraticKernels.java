@@ -9,7 +9,6 @@ package org.quadralib.core.kernels;
 public final class QuadraticKernels {
 
     /** Whether the Vector API versions run; {@link VectorQuadraticKernels} is only linked when this is true. */
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private QuadraticKernels() {
     }
@@ -24,7 +23,7 @@ public final class QuadraticKernels {
      */
     public static void combineRow(float[] s, int a, int b, float[] sc0, float[] sh0, float[] sc1, float[] sh1,
                                   float[] e, int eo, float[] bias, int c, float[] y, int yo, int n) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorQuadraticKernels.combineRow(s, a, b, sc0, sh0, sc1, sh1, e, eo, bias, c, y, yo, n);
         } else {
             combineRowScalar(s, a, b, sc0, sh0, sc1, sh1, e, eo, bias, c, y, yo, n, 0);
@@ -48,7 +47,7 @@ public final class QuadraticKernels {
      */
     public static void productGradientRow(float[] gy, int g, float[] s, int a, int b, float[] sc0, float[] sh0,
                                           float[] sc1, float[] sh1, int c, float[] d, int d0, int d1, int n) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorQuadraticKernels.productGradientRow(gy, g, s, a, b, sc0, sh0, sc1, sh1, c, d, d0, d1, n);
         } else {
             productGradientRowScalar(gy, g, s, a, b, sc0, sh0, sc1, sh1, c, d, d0, d1, n, 0);

@@ -27,7 +27,6 @@ public final class UnaryKernels {
     }
 
     /** Whether ReLU runs on the Vector API ({@link VectorUnary}); its class is only linked when this is true. */
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private UnaryKernels() {
     }
@@ -103,7 +102,7 @@ public final class UnaryKernels {
                 }
             }
             case RELU -> {
-                if (VECTOR) {
+                if (Simd.VECTOR) {
                     VectorUnary.relu(x, xo, y, yo, n);
                 } else {
                     reluScalar(x, xo, y, yo, n);
@@ -183,7 +182,7 @@ public final class UnaryKernels {
                 }
             }
             case RELU -> {
-                if (VECTOR) {
+                if (Simd.VECTOR) {
                     VectorUnary.reluBackward(gy, go, v, vo, gx, gxo, n);
                 } else {
                     reluBackwardScalar(gy, go, v, vo, gx, gxo, n);

@@ -51,7 +51,6 @@ final class Winograd {
     private static final int MIN_BLOCK_TILES = 32;
     private static final int MAX_BLOCK_TILES = 256;
 
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private static final String KEY_U = "winograd.u";
     private static final String KEY_V = "winograd.v";
@@ -303,7 +302,7 @@ final class Winograd {
 
     /** {@link #inputRunScalar}, on the Vector API when it is present. */
     private static void inputRun(float[] rows, int span, int from, int to, float[] v, int o, int plane) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorWinograd.inputRun(rows, span, from, to, v, o, plane);
         } else {
             inputRunScalar(rows, span, from, to, v, o, plane);
@@ -413,7 +412,7 @@ final class Winograd {
 
     /** {@link #outputRunScalar}, on the Vector API when it is present. */
     private static void outputRun(float[] m, int i0, int plane, int from, int to, float bias, float[] rows, int stride) {
-        if (VECTOR) {
+        if (Simd.VECTOR) {
             VectorWinograd.outputRun(m, i0, plane, from, to, bias, rows, stride);
         } else {
             outputRunScalar(m, i0, plane, from, to, bias, rows, stride);

@@ -2,9 +2,7 @@ package org.quadralib.core.ops;
 
 import java.util.Arrays;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
-import org.quadralib.core.SavedTensors;
+import org.quadralib.core.Function;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.Elementwise;
@@ -21,51 +19,75 @@ public final class Binary {
 
     /** {@code a + b}, broadcasting. @throws IllegalArgumentException if the shapes do not broadcast */
     public static Tensor add(Tensor a, Tensor b) {
-        Tensor out = compute("add", BinaryOp.ADD, a, b);
-        Node n = Autograd.record("add", out, a, b);
-        if (n != null) {
-            n.backward(g -> new Tensor[] {g, g});
-        }
-        return out;
+        return new Function("add") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                return compute("add", BinaryOp.ADD, in[0], in[1]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g, g};
+            }
+        }.apply(a, b);
     }
 
     /** {@code a - b}, broadcasting. @throws IllegalArgumentException if the shapes do not broadcast */
     public static Tensor sub(Tensor a, Tensor b) {
-        Tensor out = compute("sub", BinaryOp.SUB, a, b);
-        Node n = Autograd.record("sub", out, a, b);
-        if (n != null) {
-            n.backward(g -> new Tensor[] {g, n.needsGrad(1) ? g.neg() : null});
-        }
-        return out;
+        return new Function("sub") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                return compute("sub", BinaryOp.SUB, in[0], in[1]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g, ctx.needsInputGrad(1) ? g.neg() : null};
+            }
+        }.apply(a, b);
     }
 
     /** {@code a * b}, element-wise, broadcasting. d/da = b, d/db = a. */
     public static Tensor mul(Tensor a, Tensor b) {
-        Tensor out = compute("mul", BinaryOp.MUL, a, b);
-        Node n = Autograd.record("mul", out, a, b);
-        if (n != null) {
-            SavedTensors.Saved sa = n.needsGrad(1) ? n.save(a) : null;
-            SavedTensors.Saved sb = n.needsGrad(0) ? n.save(b) : null;
-            n.backward(g -> new Tensor[] {sb == null ? null : g.mul(sb.get()), sa == null ? null : g.mul(sa.get())});
-        }
-        return out;
+        return new Function("mul") {
+            private int savedA = -1;
+            private int savedB = -1;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                savedA = ctx.needsInputGrad(1) ? ctx.save(in[0]) : -1;
+                savedB = ctx.needsInputGrad(0) ? ctx.save(in[1]) : -1;
+                return compute("mul", BinaryOp.MUL, in[0], in[1]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {savedB < 0 ? null : g.mul(ctx.saved(savedB)), savedA < 0 ? null : g.mul(ctx.saved(savedA))};
+            }
+        }.apply(a, b);
     }
 
     /** {@code a / b}, element-wise, broadcasting. d/da = 1/b, d/db = -a/b². */
     public static Tensor div(Tensor a, Tensor b) {
-        Tensor out = compute("div", BinaryOp.DIV, a, b);
-        Node n = Autograd.record("div", out, a, b);
-        if (n != null) {
-            SavedTensors.Saved sa = n.needsGrad(1) ? n.save(a) : null;
-            SavedTensors.Saved sb = n.save(b);
-            n.backward(g -> {
-                Tensor bb = sb.get();
-                Tensor ga = n.needsGrad(0) ? g.div(bb) : null;
-                Tensor gb = sa == null ? null : g.mul(sa.get()).div(bb.mul(bb)).neg();
+        return new Function("div") {
+            private int savedA = -1;
+            private int savedB;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                savedA = ctx.needsInputGrad(1) ? ctx.save(in[0]) : -1;
+                savedB = ctx.save(in[1]);
+                return compute("div", BinaryOp.DIV, in[0], in[1]);
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                Tensor bb = ctx.saved(savedB);
+                Tensor ga = ctx.needsInputGrad(0) ? g.div(bb) : null;
+                Tensor gb = savedA < 0 ? null : g.mul(ctx.saved(savedA)).div(bb.mul(bb)).neg();
                 return new Tensor[] {ga, gb};
-            });
-        }
-        return out;
+            }
+        }.apply(a, b);
     }
 
     /** The forward value of {@code a op b} without recording. */

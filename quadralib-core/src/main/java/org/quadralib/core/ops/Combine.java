@@ -2,8 +2,7 @@ package org.quadralib.core.ops;
 
 import java.util.Arrays;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
+import org.quadralib.core.Function;
 import org.quadralib.core.Rng;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
@@ -42,26 +41,31 @@ public final class Combine {
             total += s[d];
         }
         shape[d] = total;
-        Tensor out = Tensor.empty(shape);
-        int[] starts = new int[parts.length];
-        int at = 0;
-        for (int i = 0; i < parts.length; i++) {
-            starts[i] = at;
-            int len = parts[i].size(d);
-            StridedCopy.copy(parts[i], out.detach().narrow(d, at, len));
-            at += len;
-        }
-        Node n = Autograd.record("cat", out, parts);
-        if (n != null) {
-            n.backward(g -> {
+        return new Function("cat") {
+            private final int[] starts = new int[parts.length];
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor out = Tensor.empty(shape);
+                int at = 0;
+                for (int i = 0; i < in.length; i++) {
+                    starts[i] = at;
+                    int len = in[i].size(d);
+                    StridedCopy.copy(in[i], out.narrow(d, at, len));
+                    at += len;
+                }
+                return out;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor[] gs = new Tensor[parts.length];
                 for (int i = 0; i < parts.length; i++) {
-                    gs[i] = n.needsGrad(i) ? g.narrow(d, starts[i], parts[i].size(d)) : null;
+                    gs[i] = ctx.needsInputGrad(i) ? g.narrow(d, starts[i], parts[i].size(d)) : null;
                 }
                 return gs;
-            });
-        }
-        return out;
+            }
+        }.apply(parts);
     }
 
     /** Stacks equal-shaped tensors along a new dimension {@code dim}. */
@@ -96,18 +100,26 @@ public final class Combine {
         // Select, rather than blend, so that inf or NaN in the unselected branch cannot leak through 0·inf.
         Tensor ae = a.expand(shape).contiguous();
         Tensor be = b.expand(shape).contiguous();
-        Tensor out = Tensor.empty(shape);
-        float[] o = out.data();
-        float[] av = ae.data();
-        float[] bv = be.data();
-        for (int i = 0, n = out.numel(); i < n; i++) {
-            o[i] = kd[i] != 0f ? av[ae.offset() + i] : bv[be.offset() + i];
-        }
-        Node n = Autograd.record("where", out, ae, be);
-        if (n != null) {
-            n.backward(g -> new Tensor[] {n.needsGrad(0) ? g.mul(keep) : null, n.needsGrad(1) ? g.mul(drop) : null});
-        }
-        return out;
+        return new Function("where") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor out = Tensor.empty(shape);
+                float[] o = out.data();
+                float[] av = in[0].data();
+                float[] bv = in[1].data();
+                int ao = in[0].offset();
+                int bo = in[1].offset();
+                for (int i = 0, n = out.numel(); i < n; i++) {
+                    o[i] = kd[i] != 0f ? av[ao + i] : bv[bo + i];
+                }
+                return out;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {ctx.needsInputGrad(0) ? g.mul(keep) : null, ctx.needsInputGrad(1) ? g.mul(drop) : null};
+            }
+        }.apply(ae, be);
     }
 
     /**

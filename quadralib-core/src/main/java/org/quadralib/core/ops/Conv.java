@@ -1,9 +1,7 @@
 package org.quadralib.core.ops;
 
-import org.quadralib.core.Autograd;
+import org.quadralib.core.Function;
 import org.quadralib.core.InferenceMode;
-import org.quadralib.core.Node;
-import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.ConvKernels;
@@ -55,35 +53,41 @@ public final class Conv {
         Tensor xc = x.contiguous();
         Tensor wc = weight.contiguous();
         Tensor bc = bias == null ? null : bias.contiguous();
-        float[] xd = Raw.data(xc);
-        float[] wd = Raw.data(wc);
-        float[] bd = bc == null ? null : Raw.data(bc);
-        Tensor y = Tensor.empty(xs[0], ws[0], geo.outH(), geo.outW());
         ConvKernels.PackedWeight cached = InferenceMode.convWeight(geo, weight);
-        ConvKernels.forward(geo, xd, wd, cached, bd, y.data());
-        Node node = bc == null ? Autograd.record("conv2d", y, xc, wc) : Autograd.record("conv2d", y, xc, wc, bc);
-        if (node != null) {
-            SavedTensors.Saved sx = node.needsGrad(1) ? node.save(xc) : null;
-            SavedTensors.Saved sw = node.needsGrad(0) ? node.save(wc) : null;
-            boolean needB = bc != null && node.needsGrad(2);
-            node.backward(g -> {
+        Function conv = new Function("conv2d") {
+            private int savedX = -1;
+            private int savedW = -1;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor y = Tensor.empty(xs[0], ws[0], geo.outH(), geo.outW());
+                ConvKernels.forward(geo, Raw.data(in[0]), Raw.data(in[1]), cached, in.length > 2 ? Raw.data(in[2]) : null,
+                        y.data());
+                savedX = ctx.needsInputGrad(1) ? ctx.save(in[0]) : -1;
+                savedW = ctx.needsInputGrad(0) ? ctx.save(in[1]) : -1;
+                return y;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                boolean needB = bc != null && ctx.needsInputGrad(2);
                 float[] gd = Raw.data(g);
                 Tensor gx = null;
                 Tensor gw = null;
                 Tensor gb = null;
-                if (sw != null) {
+                if (savedW >= 0) {
                     gx = Tensor.empty(xs);
-                    ConvKernels.backwardInput(geo, gd, Raw.data(sw.get()), gx.data());
+                    ConvKernels.backwardInput(geo, gd, Raw.data(ctx.saved(savedW)), gx.data());
                 }
-                if (sx != null || needB) {
-                    gw = sx == null ? null : Tensor.empty(ws);
+                if (savedX >= 0 || needB) {
+                    gw = savedX < 0 ? null : Tensor.empty(ws);
                     gb = needB ? Tensor.empty(ws[0]) : null;
-                    ConvKernels.backwardWeight(geo, gd, sx == null ? null : Raw.data(sx.get()), gw == null ? null : gw.data(),
-                            gb == null ? null : gb.data());
+                    ConvKernels.backwardWeight(geo, gd, savedX < 0 ? null : Raw.data(ctx.saved(savedX)),
+                            gw == null ? null : gw.data(), gb == null ? null : gb.data());
                 }
                 return bc == null ? new Tensor[] {gx, gw} : new Tensor[] {gx, gw, gb};
-            });
-        }
-        return y;
+            }
+        };
+        return bc == null ? conv.apply(xc, wc) : conv.apply(xc, wc, bc);
     }
 }

@@ -2,10 +2,8 @@ package org.quadralib.core.ops;
 
 import java.util.Arrays;
 
-import org.quadralib.core.Autograd;
+import org.quadralib.core.Function;
 import org.quadralib.core.InferenceMode;
-import org.quadralib.core.Node;
-import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.Gemm;
@@ -89,30 +87,38 @@ public final class Linear {
         int m = ac.size(0);
         int k = ac.size(1);
         int n = bc.size(1);
-        Tensor out = Tensor.empty(m, n);
-        Gemm.sgemm(false, false, m, n, k, 1f, ac.data(), ac.offset(), k, bc.data(), bc.offset(), n, 0f, out.data(), 0, n);
-        Node node = Autograd.record("matmul", out, ac, bc);
-        if (node != null) {
-            SavedTensors.Saved sa = node.needsGrad(1) ? node.save(ac) : null;
-            SavedTensors.Saved sb = node.needsGrad(0) ? node.save(bc) : null;
-            node.backward(g -> {
+        return new Function("matmul") {
+            private int savedA = -1;
+            private int savedB = -1;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor out = Tensor.empty(m, n);
+                Gemm.sgemm(false, false, m, n, k, 1f, in[0].data(), in[0].offset(), k, in[1].data(), in[1].offset(), n, 0f,
+                        out.data(), 0, n);
+                savedA = ctx.needsInputGrad(1) ? ctx.save(in[0]) : -1;
+                savedB = ctx.needsInputGrad(0) ? ctx.save(in[1]) : -1;
+                return out;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor ga = null;
                 Tensor gb = null;
-                if (sb != null) {
-                    Tensor bb = sb.get();
+                if (savedB >= 0) {
+                    Tensor bb = ctx.saved(savedB);
                     ga = Tensor.empty(m, k);
                     Gemm.sgemm(false, true, m, k, n, 1f, gc.data(), gc.offset(), n, bb.data(), bb.offset(), n, 0f, ga.data(), 0, k);
                 }
-                if (sa != null) {
-                    Tensor aa = sa.get();
+                if (savedA >= 0) {
+                    Tensor aa = ctx.saved(savedA);
                     gb = Tensor.empty(k, n);
                     Gemm.sgemm(true, false, k, n, m, 1f, aa.data(), aa.offset(), k, gc.data(), gc.offset(), n, 0f, gb.data(), 0, n);
                 }
                 return new Tensor[] {ga, gb};
-            });
-        }
-        return out;
+            }
+        }.apply(ac, bc);
     }
 
     /** Batched product of {@code a [batch..., m, k]} and {@code b [batch..., k, n]} (already expanded). */
@@ -120,29 +126,37 @@ public final class Linear {
         Tensor ac = a.contiguous();
         Tensor bc = b.contiguous();
         int nb = Shapes.numel(batch);
-        Tensor out = Tensor.empty(concat(batch, m, n));
-        for (int i = 0; i < nb; i++) {
-            Gemm.sgemm(false, false, m, n, k, 1f, ac.data(), ac.offset() + i * m * k, k, bc.data(), bc.offset() + i * k * n, n,
-                    0f, out.data(), i * m * n, n);
-        }
-        Node node = Autograd.record("bmm", out, ac, bc);
-        if (node != null) {
-            SavedTensors.Saved sa = node.needsGrad(1) ? node.save(ac) : null;
-            SavedTensors.Saved sb = node.needsGrad(0) ? node.save(bc) : null;
-            node.backward(g -> {
+        return new Function("bmm") {
+            private int savedA = -1;
+            private int savedB = -1;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor out = Tensor.empty(concat(batch, m, n));
+                for (int i = 0; i < nb; i++) {
+                    Gemm.sgemm(false, false, m, n, k, 1f, in[0].data(), in[0].offset() + i * m * k, k, in[1].data(),
+                            in[1].offset() + i * k * n, n, 0f, out.data(), i * m * n, n);
+                }
+                savedA = ctx.needsInputGrad(1) ? ctx.save(in[0]) : -1;
+                savedB = ctx.needsInputGrad(0) ? ctx.save(in[1]) : -1;
+                return out;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor ga = null;
                 Tensor gb = null;
-                if (sb != null) {
-                    Tensor bb = sb.get();
+                if (savedB >= 0) {
+                    Tensor bb = ctx.saved(savedB);
                     ga = Tensor.empty(concat(batch, m, k));
                     for (int i = 0; i < nb; i++) {
                         Gemm.sgemm(false, true, m, k, n, 1f, gc.data(), gc.offset() + i * m * n, n, bb.data(), bb.offset() + i * k * n, n,
                                 0f, ga.data(), i * m * k, k);
                     }
                 }
-                if (sa != null) {
-                    Tensor aa = sa.get();
+                if (savedA >= 0) {
+                    Tensor aa = ctx.saved(savedA);
                     gb = Tensor.empty(concat(batch, k, n));
                     for (int i = 0; i < nb; i++) {
                         Gemm.sgemm(true, false, k, n, m, 1f, aa.data(), aa.offset() + i * m * k, k, gc.data(), gc.offset() + i * m * n, n,
@@ -150,9 +164,8 @@ public final class Linear {
                     }
                 }
                 return new Tensor[] {ga, gb};
-            });
-        }
-        return out;
+            }
+        }.apply(ac, bc);
     }
 
     /**
@@ -182,53 +195,60 @@ public final class Linear {
         int rows = xc.numel() / Math.max(1, inF);
         int[] ys = xs.clone();
         ys[ys.length - 1] = outF;
-        Tensor y = Tensor.empty(ys);
-        float[] yd = y.data();
-        float beta = 0f;
-        if (bc != null) {
-            float[] bd = bc.data();
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(bd, bc.offset(), yd, r * outF, outF);
+        Function linear = new Function("linear") {
+            private int savedX = -1;
+            private int savedW = -1;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor y = Tensor.empty(ys);
+                float[] yd = y.data();
+                float beta = 0f;
+                if (bc != null) {
+                    float[] bd = bc.data();
+                    for (int r = 0; r < rows; r++) {
+                        System.arraycopy(bd, bc.offset(), yd, r * outF, outF);
+                    }
+                    beta = 1f;
+                }
+                Gemm.PackedB packedW = InferenceMode.transposedWeight(weight);
+                if (packedW != null) {
+                    Gemm.sgemm(false, rows, 1f, xc.data(), xc.offset(), inF, packedW, beta, yd, 0, outF);
+                } else {
+                    Gemm.sgemm(false, true, rows, outF, inF, 1f, xc.data(), xc.offset(), inF, wc.data(), wc.offset(), inF, beta,
+                            yd, 0, outF);
+                }
+                savedX = ctx.needsInputGrad(1) ? ctx.save(xc) : -1;
+                savedW = ctx.needsInputGrad(0) ? ctx.save(wc) : -1;
+                return y;
             }
-            beta = 1f;
-        }
-        Gemm.PackedB packedW = InferenceMode.transposedWeight(weight);
-        if (packedW != null) {
-            Gemm.sgemm(false, rows, 1f, xc.data(), xc.offset(), inF, packedW, beta, yd, 0, outF);
-        } else {
-            Gemm.sgemm(false, true, rows, outF, inF, 1f, xc.data(), xc.offset(), inF, wc.data(), wc.offset(), inF, beta, yd, 0,
-                    outF);
-        }
-        Node node = bc == null ? Autograd.record("linear", y, xc, wc) : Autograd.record("linear", y, xc, wc, bc);
-        if (node != null) {
-            SavedTensors.Saved sx = node.needsGrad(1) ? node.save(xc) : null;
-            SavedTensors.Saved sw = node.needsGrad(0) ? node.save(wc) : null;
-            boolean biasGrad = bc != null && node.needsGrad(2);
-            node.backward(g -> {
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 float[] gd = gc.data();
                 int go = gc.offset();
                 Tensor gx = null;
                 Tensor gw = null;
                 Tensor gb = null;
-                if (sw != null) {
-                    Tensor w = sw.get();
+                if (savedW >= 0) {
+                    Tensor w = ctx.saved(savedW);
                     gx = Tensor.empty(xs);
                     Gemm.sgemm(false, false, rows, inF, outF, 1f, gd, go, outF, w.data(), w.offset(), inF, 0f, gx.data(), 0, inF);
                 }
-                if (sx != null) {
-                    Tensor xx = sx.get();
+                if (savedX >= 0) {
+                    Tensor xx = ctx.saved(savedX);
                     gw = Tensor.empty(outF, inF);
                     Gemm.sgemm(true, false, outF, inF, rows, 1f, gd, go, outF, xx.data(), xx.offset(), inF, 0f, gw.data(), 0, inF);
                 }
-                if (biasGrad) {
+                if (bc != null && ctx.needsInputGrad(2)) {
                     gb = Tensor.empty(outF);
                     columnSums(gd, go, rows, outF, gb.data());
                 }
                 return bc == null ? new Tensor[] {gx, gw} : new Tensor[] {gx, gw, gb};
-            });
-        }
-        return y;
+            }
+        };
+        return bc == null ? linear.apply(xc, wc) : linear.apply(xc, wc, bc);
     }
 
     /** {@code out[j] = Σ_r a[off + r*cols + j]}, accumulated in double for accuracy. */

@@ -1,9 +1,7 @@
 package org.quadralib.core.ops;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
+import org.quadralib.core.Function;
 import org.quadralib.core.Parallel;
-import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 
@@ -33,21 +31,26 @@ public final class Loss {
         Tensor xc = moved.contiguous();
         int cols = xc.size(-1);
         int rows = xc.numel() / Math.max(1, cols);
-        Tensor y = Tensor.empty(xc.shape());
-        float[] a = xc.data();
-        int ao = xc.offset();
-        float[] o = y.data();
-        Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                rowSoftmax(a, ao + r * cols, o, r * cols, cols, log);
+        Tensor y = new Function(op) {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor out = Tensor.empty(in[0].shape());
+                float[] a = in[0].data();
+                int ao = in[0].offset();
+                float[] o = out.data();
+                Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        rowSoftmax(a, ao + r * cols, o, r * cols, cols, log);
+                    }
+                });
+                ctx.save(out);
+                return out;
             }
-        });
-        Node n = Autograd.record(op, y, xc);
-        if (n != null) {
-            SavedTensors.Saved sy = n.save(y);
-            n.backward(g -> {
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
-                Tensor yy = sy.get();
+                Tensor yy = ctx.saved(0);
                 Tensor gx = Tensor.empty(yy.shape());
                 float[] gv = gc.data();
                 float[] yv = yy.data();
@@ -67,8 +70,8 @@ public final class Loss {
                     }
                 });
                 return new Tensor[] {gx};
-            });
-        }
+            }
+        }.apply(xc);
         return d == last ? y : y.transpose(d, last);
     }
 
@@ -118,28 +121,32 @@ public final class Loss {
                 throw new IllegalArgumentException("cross_entropy: label " + labels[i] + " at position " + i + " is outside [0, " + c + ")");
             }
         }
-        Tensor xc = logits.contiguous();
-        float[] a = xc.data();
-        int ao = xc.offset();
-        Tensor logp = Tensor.empty(n, c);
-        float[] lp = logp.data();
-        double total = 0;
-        for (int i = 0; i < n; i++) {
-            rowSoftmax(a, ao + i * c, lp, i * c, c, true);
-            double smooth = 0;
-            for (int j = 0; j < c; j++) {
-                smooth += lp[i * c + j];
+        int[] lab = labels.clone();
+        return new Function("cross_entropy") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor xc = in[0];
+                float[] a = xc.data();
+                int ao = xc.offset();
+                Tensor logp = Tensor.empty(n, c);
+                float[] lp = logp.data();
+                double total = 0;
+                for (int i = 0; i < n; i++) {
+                    rowSoftmax(a, ao + i * c, lp, i * c, c, true);
+                    double smooth = 0;
+                    for (int j = 0; j < c; j++) {
+                        smooth += lp[i * c + j];
+                    }
+                    total += -(1 - labelSmoothing) * lp[i * c + lab[i]] - labelSmoothing * smooth / c;
+                }
+                ctx.save(logp);
+                return Tensor.scalar(n == 0 ? Float.NaN : (float) (total / n));
             }
-            total += -(1 - labelSmoothing) * lp[i * c + labels[i]] - labelSmoothing * smooth / c;
-        }
-        Tensor loss = Tensor.scalar(n == 0 ? Float.NaN : (float) (total / n));
-        Node node = Autograd.record("cross_entropy", loss, xc);
-        if (node != null) {
-            SavedTensors.Saved sl = node.save(logp);
-            int[] lab = labels.clone();
-            node.backward(g -> {
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 float scale = g.item() / n;
-                float[] p = sl.get().data();
+                float[] p = ctx.saved(0).data();
                 Tensor gx = Tensor.empty(n, c);
                 float[] r = gx.data();
                 float offTarget = labelSmoothing / c;
@@ -150,9 +157,8 @@ public final class Loss {
                     }
                 }
                 return new Tensor[] {gx};
-            });
-        }
-        return loss;
+            }
+        }.apply(logits.contiguous());
     }
 
     /**

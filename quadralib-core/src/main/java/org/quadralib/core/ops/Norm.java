@@ -3,10 +3,8 @@ package org.quadralib.core.ops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
+import org.quadralib.core.Function;
 import org.quadralib.core.Parallel;
-import org.quadralib.core.SavedTensors;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.Elementwise;
@@ -61,58 +59,65 @@ public final class Norm {
             throw new IllegalArgumentException("batch_norm: expected more than 1 value per channel when training, got input "
                     + Shapes.str(s));
         }
-        Tensor xc = x.contiguous();
-        float[] xd = xc.data();
-        int xo = xc.offset();
-        float[] mean = new float[c];
-        float[] invStd = new float[c];
-        double[] unbiasedVar = new double[c];
-        if (training) {
-            int fsp = sp;
-            Parallel.forRange(c, 1, (from, to) -> {
-                for (int ch = from; ch < to; ch++) {
-                    double sum = 0;
-                    for (int b = 0; b < n; b++) {
-                        sum += Elementwise.sum(xd, xo + (b * c + ch) * fsp, fsp);
-                    }
-                    double mu = sum / m;
-                    double sq = 0;
-                    for (int b = 0; b < n; b++) {
-                        sq += NormKernels.squaredDeviations(xd, xo + (b * c + ch) * fsp, fsp, mu);
-                    }
-                    double var = sq / m;
-                    mean[ch] = (float) mu;
-                    invStd[ch] = (float) (1 / Math.sqrt(var + eps));
-                    unbiasedVar[ch] = sq / (m - 1);
-                }
-            });
-            foldRunningStatistics(runningMean, runningVar, mean, unbiasedVar, momentum, s);
-        } else {
-            for (int ch = 0; ch < c; ch++) {
-                mean[ch] = runningMean.get(ch);
-                invStd[ch] = (float) (1 / Math.sqrt(runningVar.get(ch) + eps));
-            }
-        }
-        float[] gamma = weight == null ? null : weight.toFloatArray();
-        float[] beta = bias == null ? null : bias.toFloatArray();
-        Tensor y = Tensor.empty(s);
-        float[] yd = y.data();
         int fsp = sp;
-        Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, sp)), (from, to) -> {
-            for (int p = from; p < to; p++) {
-                int ch = p % c;
-                float scale = invStd[ch] * (gamma == null ? 1f : gamma[ch]);
-                float shift = (beta == null ? 0f : beta[ch]) - mean[ch] * scale;
-                NormKernels.affine(xd, xo + p * fsp, yd, p * fsp, fsp, scale, shift);
+        return new Function("batch_norm") {
+            private final float[] mean = new float[c];
+            private final float[] invStd = new float[c];
+            private float[] gamma;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor xc = in[0];
+                float[] xd = xc.data();
+                int xo = xc.offset();
+                if (training) {
+                    double[] unbiasedVar = new double[c];
+                    Parallel.forRange(c, 1, (from, to) -> {
+                        for (int ch = from; ch < to; ch++) {
+                            double sum = 0;
+                            for (int b = 0; b < n; b++) {
+                                sum += Elementwise.sum(xd, xo + (b * c + ch) * fsp, fsp);
+                            }
+                            double mu = sum / m;
+                            double sq = 0;
+                            for (int b = 0; b < n; b++) {
+                                sq += NormKernels.squaredDeviations(xd, xo + (b * c + ch) * fsp, fsp, mu);
+                            }
+                            double var = sq / m;
+                            mean[ch] = (float) mu;
+                            invStd[ch] = (float) (1 / Math.sqrt(var + eps));
+                            unbiasedVar[ch] = sq / (m - 1);
+                        }
+                    });
+                    foldRunningStatistics(runningMean, runningVar, mean, unbiasedVar, momentum, s);
+                } else {
+                    for (int ch = 0; ch < c; ch++) {
+                        mean[ch] = runningMean.get(ch);
+                        invStd[ch] = (float) (1 / Math.sqrt(runningVar.get(ch) + eps));
+                    }
+                }
+                gamma = weight == null ? null : weight.toFloatArray();
+                float[] beta = bias == null ? null : bias.toFloatArray();
+                Tensor y = Tensor.empty(s);
+                float[] yd = y.data();
+                Parallel.forRange(n * c, Math.max(1, 8192 / Math.max(1, fsp)), (from, to) -> {
+                    for (int p = from; p < to; p++) {
+                        int ch = p % c;
+                        float scale = invStd[ch] * (gamma == null ? 1f : gamma[ch]);
+                        float shift = (beta == null ? 0f : beta[ch]) - mean[ch] * scale;
+                        NormKernels.affine(xd, xo + p * fsp, yd, p * fsp, fsp, scale, shift);
+                    }
+                });
+                ctx.save(xc);
+                return y;
             }
-        });
-        Node node = Autograd.record("batch_norm", y, xc, weight, bias);
-        if (node != null) {
-            SavedTensors.Saved sx = node.save(xc);
-            node.backward(g -> backward(g.contiguous(), sx.get(), mean, invStd, gamma, training, n, c, fsp,
-                    node.needsGrad(0), weight != null && node.needsGrad(1), bias != null && node.needsGrad(2)));
-        }
-        return y;
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return Norm.backward(g.contiguous(), ctx.saved(0), mean, invStd, gamma, training, n, c, fsp,
+                        ctx.needsInputGrad(0), weight != null && ctx.needsInputGrad(1), bias != null && ctx.needsInputGrad(2));
+            }
+        }.apply(x.contiguous(), weight, bias);
     }
 
     /**

@@ -1,8 +1,6 @@
 package org.quadralib.core.ops;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
-import org.quadralib.core.SavedTensors;
+import org.quadralib.core.Function;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.PoolKernels;
@@ -24,23 +22,29 @@ public final class Pool {
         int[] s = check("max_pool2d", x, kh, kw, sh, sw, ph, pw);
         int oh = PoolKernels.outSize(s[2], kh, sh, ph);
         int ow = PoolKernels.outSize(s[3], kw, sw, pw);
-        Tensor xc = x.contiguous();
-        Tensor y = Tensor.empty(s[0], s[1], oh, ow);
-        // Without a gradient to route, the winners' indices are neither searched for nor stored.
-        Tensor idx = Autograd.needsGrad(xc) ? Tensor.empty(s[0], s[1], oh, ow) : null;
         int planes = s[0] * s[1];
-        PoolKernels.maxForward(Raw.data(xc), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data(), idx == null ? null : idx.data());
-        Node n = Autograd.record("max_pool2d", y, xc);
-        if (n != null) {
-            SavedTensors.Saved si = n.save(idx);
-            n.backward(g -> {
+        return new Function("max_pool2d") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor y = Tensor.empty(s[0], s[1], oh, ow);
+                // Without a gradient to route, the winners' indices are neither searched for nor stored.
+                Tensor idx = ctx.recordsGraph() ? Tensor.empty(s[0], s[1], oh, ow) : null;
+                PoolKernels.maxForward(Raw.data(in[0]), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data(),
+                        idx == null ? null : idx.data());
+                if (idx != null) {
+                    ctx.save(idx);
+                }
+                return y;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
-                PoolKernels.maxBackward(Raw.data(gc), si.get().data(), planes, s[2], s[3], oh, ow, gx.data());
+                PoolKernels.maxBackward(Raw.data(gc), ctx.saved(0).data(), planes, s[2], s[3], oh, ow, gx.data());
                 return new Tensor[] {gx};
-            });
-        }
-        return y;
+            }
+        }.apply(x.contiguous());
     }
 
     /**
@@ -52,20 +56,23 @@ public final class Pool {
         int[] s = check("avg_pool2d", x, kh, kw, sh, sw, ph, pw);
         int oh = PoolKernels.outSize(s[2], kh, sh, ph);
         int ow = PoolKernels.outSize(s[3], kw, sw, pw);
-        Tensor xc = x.contiguous();
-        Tensor y = Tensor.empty(s[0], s[1], oh, ow);
         int planes = s[0] * s[1];
-        PoolKernels.avgForward(Raw.data(xc), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data());
-        Node n = Autograd.record("avg_pool2d", y, xc);
-        if (n != null) {
-            n.backward(g -> {
+        return new Function("avg_pool2d") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor y = Tensor.empty(s[0], s[1], oh, ow);
+                PoolKernels.avgForward(Raw.data(in[0]), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data());
+                return y;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
                 PoolKernels.avgBackward(Raw.data(gc), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, gx.data());
                 return new Tensor[] {gx};
-            });
-        }
-        return y;
+            }
+        }.apply(x.contiguous());
     }
 
     /**
@@ -79,20 +86,23 @@ public final class Pool {
                     + Shapes.str(x.shape()) + " -> " + oh + "x" + ow);
         }
         int[] s = x.shape();
-        Tensor xc = x.contiguous();
-        Tensor y = Tensor.empty(s[0], s[1], oh, ow);
         int planes = s[0] * s[1];
-        PoolKernels.adaptiveAvgForward(Raw.data(xc), planes, s[2], s[3], oh, ow, y.data());
-        Node n = Autograd.record("adaptive_avg_pool2d", y, xc);
-        if (n != null) {
-            n.backward(g -> {
+        return new Function("adaptive_avg_pool2d") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor y = Tensor.empty(s[0], s[1], oh, ow);
+                PoolKernels.adaptiveAvgForward(Raw.data(in[0]), planes, s[2], s[3], oh, ow, y.data());
+                return y;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
                 PoolKernels.adaptiveAvgBackward(Raw.data(gc), planes, s[2], s[3], oh, ow, gx.data());
                 return new Tensor[] {gx};
-            });
-        }
-        return y;
+            }
+        }.apply(x.contiguous());
     }
 
     private static int[] check(String op, Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {

@@ -2,8 +2,7 @@ package org.quadralib.core.ops;
 
 import java.util.Arrays;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
+import org.quadralib.core.Function;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
@@ -24,15 +23,22 @@ public final class Reduce {
      */
     public static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
         boolean[] reduce = reducedMask("sum", x.dim(), dims);
-        Tensor out = sumKeep(x.contiguous(), reduce);
         int[] inShape = x.shape();
-        Tensor result = keepDim ? out : out.reshape(dropped(out.shape(), reduce));
-        Node n = Autograd.record("sum", result, x);
-        if (n != null) {
-            int[] kept = out.shape();
-            n.backward(g -> new Tensor[] {g.reshape(kept).expand(inShape)});
-        }
-        return result;
+        return new Function("sum") {
+            private int[] kept;
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor out = sumKeep(in[0].contiguous(), reduce);
+                kept = out.shape();
+                return keepDim ? out : out.reshape(dropped(kept, reduce));
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                return new Tensor[] {g.reshape(kept).expand(inShape)};
+            }
+        }.apply(x);
     }
 
     /** Mean over {@code dims}. */
@@ -87,33 +93,39 @@ public final class Reduce {
         }
         int[] keptShape = s.clone();
         keptShape[d] = 1;
-        Tensor out = Tensor.empty(keptShape);
-        int[] arg = new int[outer * inner];
-        float[] a = xc.data();
-        float[] o = out.data();
-        int base = xc.offset();
-        for (int p = 0; p < outer; p++) {
-            for (int q = 0; q < inner; q++) {
-                int start = base + p * len * inner + q;
-                float best = a[start];
-                int bi = 0;
-                for (int k = 1; k < len; k++) {
-                    float v = a[start + k * inner];
-                    if (v > best || Float.isNaN(v) && !Float.isNaN(best)) {
-                        best = v;
-                        bi = k;
+        int fo = outer;
+        int fi = inner;
+        return new Function("max") {
+            private final int[] arg = new int[fo * fi];
+
+            @Override
+            protected Tensor forward(Context ctx, Tensor... input) {
+                Tensor xin = input[0];
+                Tensor out = Tensor.empty(keptShape);
+                float[] a = xin.data();
+                float[] o = out.data();
+                int base = xin.offset();
+                for (int p = 0; p < fo; p++) {
+                    for (int q = 0; q < fi; q++) {
+                        int start = base + p * len * fi + q;
+                        float best = a[start];
+                        int bi = 0;
+                        for (int k = 1; k < len; k++) {
+                            float v = a[start + k * fi];
+                            if (v > best || Float.isNaN(v) && !Float.isNaN(best)) {
+                                best = v;
+                                bi = k;
+                            }
+                        }
+                        o[p * fi + q] = best;
+                        arg[p * fi + q] = bi;
                     }
                 }
-                o[p * inner + q] = best;
-                arg[p * inner + q] = bi;
+                return keepDim ? out : out.reshape(dropped(keptShape, mask(s.length, d)));
             }
-        }
-        Tensor result = keepDim ? out : out.reshape(dropped(keptShape, mask(s.length, d)));
-        Node n = Autograd.record("max", result, xc);
-        if (n != null) {
-            int fo = outer;
-            int fi = inner;
-            n.backward(g -> {
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
                 float[] gv = gc.data();
@@ -125,9 +137,8 @@ public final class Reduce {
                     }
                 }
                 return new Tensor[] {gx};
-            });
-        }
-        return result;
+            }
+        }.apply(xc);
     }
 
     /** Index of the first maximum along {@code dim}, as float values; not differentiable. */

@@ -1,8 +1,6 @@
 package org.quadralib.core.ops;
 
-import org.quadralib.core.Autograd;
-import org.quadralib.core.Node;
-import org.quadralib.core.SavedTensors;
+import org.quadralib.core.Function;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.UnaryKernels;
 import org.quadralib.core.kernels.UnaryKernels.Fn;
@@ -82,19 +80,24 @@ public final class Unary {
         if (min > max) {
             throw new IllegalArgumentException("clamp: min " + min + " > max " + max);
         }
-        Tensor xc = x.contiguous();
-        Tensor out = Tensor.empty(x.shape());
-        float[] a = xc.data();
-        float[] o = out.data();
-        int off = xc.offset();
-        for (int i = 0, n = out.numel(); i < n; i++) {
-            o[i] = Math.min(max, Math.max(min, a[off + i]));
-        }
-        Node node = Autograd.record("clamp", out, xc);
-        if (node != null) {
-            SavedTensors.Saved s = node.save(xc);
-            node.backward(g -> {
-                Tensor in = s.get();
+        return new Function("clamp") {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor xc = in[0];
+                Tensor out = Tensor.empty(xc.shape());
+                float[] a = xc.data();
+                float[] o = out.data();
+                int off = xc.offset();
+                for (int i = 0, n = out.numel(); i < n; i++) {
+                    o[i] = Math.min(max, Math.max(min, a[off + i]));
+                }
+                ctx.save(xc);
+                return out;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
+                Tensor in = ctx.saved(0);
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.empty(in.shape());
                 float[] iv = in.data();
@@ -105,27 +108,31 @@ public final class Unary {
                     r[i] = v >= min && v <= max ? gv[gc.offset() + i] : 0f;
                 }
                 return new Tensor[] {gx};
-            });
-        }
-        return out;
+            }
+        }.apply(x.contiguous());
     }
 
     private static Tensor apply(String name, Fn fn, float p, Tensor x) {
-        Tensor xc = x.contiguous();
-        Tensor out = Tensor.empty(x.shape());
-        UnaryKernels.forward(fn, p, xc.data(), xc.offset(), out.data(), 0, out.numel());
-        Node node = Autograd.record(name, out, xc);
-        if (node != null) {
-            SavedTensors.Saved saved = UnaryKernels.backwardNeedsNothing(fn) ? null
-                    : node.save(UnaryKernels.backwardFromOutput(fn) ? out : xc);
-            node.backward(g -> {
+        return new Function(name) {
+            @Override
+            protected Tensor forward(Context ctx, Tensor... in) {
+                Tensor xc = in[0];
+                Tensor out = Tensor.empty(xc.shape());
+                UnaryKernels.forward(fn, p, xc.data(), xc.offset(), out.data(), 0, out.numel());
+                if (!UnaryKernels.backwardNeedsNothing(fn)) {
+                    ctx.save(UnaryKernels.backwardFromOutput(fn) ? out : xc);
+                }
+                return out;
+            }
+
+            @Override
+            protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.empty(gc.shape());
-                Tensor v = saved == null ? gc : saved.get();
+                Tensor v = UnaryKernels.backwardNeedsNothing(fn) ? gc : ctx.saved(0);
                 UnaryKernels.backward(fn, p, gc.data(), gc.offset(), v.data(), v.offset(), gx.data(), gx.numel());
                 return new Tensor[] {gx};
-            });
-        }
-        return out;
+            }
+        }.apply(x.contiguous());
     }
 }

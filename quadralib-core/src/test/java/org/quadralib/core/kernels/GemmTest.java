@@ -263,9 +263,9 @@ class GemmTest {
 
     @Test
     void kernelDescriptionNamesTheDefault() {
-        assertEquals(Gemm.vectorApiAvailable(), Gemm.Kernel.VECTOR.available());
-        assertEquals(Gemm.vectorApiAvailable() ? Gemm.Kernel.VECTOR : Gemm.Kernel.SCALAR, Gemm.defaultKernel());
-        assertTrue(Gemm.kernelName().contains(Gemm.vectorApiAvailable() ? "Vector API" : "plain-Java"), Gemm.kernelName());
+        assertEquals(Simd.vectorApi(), Gemm.Kernel.VECTOR.available());
+        assertEquals(Simd.vectorApi() ? Gemm.Kernel.VECTOR : Gemm.Kernel.SCALAR, Gemm.defaultKernel());
+        assertTrue(Gemm.kernelName().contains(Simd.vectorApi() ? "Vector API" : "plain-Java"), Gemm.kernelName());
     }
 
     /** Entry point for {@link #runsWithoutTheVectorModule}: a GEMM in a JVM without jdk.incubator.vector. */

@@ -25,7 +25,7 @@ class NormKernelsTest {
 
     @Test
     void elementwiseLoopsEqualThePlainLoops() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(29);
         for (int n : LENGTHS) {
             int xo = rng.nextInt(4);
@@ -46,7 +46,7 @@ class NormKernelsTest {
 
     @Test
     void sumsStayWithinFloatRoundingOfTheDoubleSums() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(31);
         for (int n : LENGTHS) {
             int off = rng.nextInt(4);

@@ -12,7 +12,7 @@ class QuadraticKernelsTest {
 
     @Test
     void combineRowEqualsThePlainLoopWithAndWithoutTheAddedTerm() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(19);
         for (int withTerm = 0; withTerm < 2; withTerm++) {
             for (int n = 0; n <= 40; n++) {
@@ -41,7 +41,7 @@ class QuadraticKernelsTest {
 
     @Test
     void productGradientRowEqualsThePlainLoop() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(23);
         for (int n = 0; n <= 40; n++) {
             int a = rng.nextInt(4);

@@ -13,7 +13,7 @@ class VectorElementwiseTest {
 
     @Test
     void vectorRunsEqualThePlainLoops() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(11);
         int[][] strides = {{1, 1}, {1, 0}, {0, 1}};
         for (BinaryOp op : BinaryOp.values()) {
@@ -38,7 +38,7 @@ class VectorElementwiseTest {
 
     @Test
     void copyWritesExactlyTheRun() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(3);
         for (int n = 0; n <= 40; n++) {
             int from = rng.nextInt(5);
@@ -56,7 +56,7 @@ class VectorElementwiseTest {
 
     @Test
     void addToAddsEachElementOnce() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(5);
         for (int n = 0; n <= 40; n++) {
             int from = rng.nextInt(5);
@@ -74,7 +74,7 @@ class VectorElementwiseTest {
 
     @Test
     void axpyEqualsThePlainLoop() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(13);
         for (int n = 0; n <= 40; n++) {
             int from = rng.nextInt(5);
@@ -93,7 +93,7 @@ class VectorElementwiseTest {
 
     @Test
     void sgdMomentumEqualsThePlainLoopForEveryFlag() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(17);
         for (int flags = 0; flags < 4; flags++) {
             boolean first = (flags & 1) != 0;

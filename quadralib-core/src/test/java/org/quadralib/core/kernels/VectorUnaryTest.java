@@ -28,7 +28,7 @@ class VectorUnaryTest {
 
     @Test
     void vectorReluEqualsThePlainLoopsBitForBit() {
-        assumeTrue(Gemm.vectorApiAvailable(), "jdk.incubator.vector is not in the boot layer");
+        assumeTrue(Simd.vectorApi(), "jdk.incubator.vector is not in the boot layer");
         Random rng = new Random(7);
         for (int n = 0; n <= 70; n++) {
             int off = n % 5;

@@ -197,7 +197,7 @@ class WinogradTest {
     /** The Vector API input transform computes exactly what the plain loop (the path without the module) computes. */
     @Test
     void vectorInputTransformMatchesThePlainLoopBitForBit() {
-        assertTrue(Gemm.vectorApiAvailable(), "tests run with --add-modules=jdk.incubator.vector");
+        assertTrue(Simd.vectorApi(), "tests run with --add-modules=jdk.incubator.vector");
         Random r = new Random(31);
         for (int len = 0; len <= 21; len++) {
             int span = len + 3;
@@ -214,7 +214,7 @@ class WinogradTest {
     /** The Vector API output transform computes exactly what the plain loop computes, bias included. */
     @Test
     void vectorOutputTransformMatchesThePlainLoopBitForBit() {
-        assertTrue(Gemm.vectorApiAvailable(), "tests run with --add-modules=jdk.incubator.vector");
+        assertTrue(Simd.vectorApi(), "tests run with --add-modules=jdk.incubator.vector");
         Random r = new Random(37);
         for (int len = 0; len <= 21; len++) {
             int plane = len + 5;

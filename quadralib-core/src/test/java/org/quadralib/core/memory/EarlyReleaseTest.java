@@ -63,14 +63,14 @@ class EarlyReleaseTest {
         Tensor w = Tensor.randn(rng, 6, 4).requiresGrad(true);
         Tensor x = Tensor.randn(rng, 3, 4);
         float[] reference;
-        Tensor h = F.tanh(F.linear(x, w, null));
+        Tensor h = F.linear(x, w, null).tanh();
         h.mul(h).sum().backward();
         reference = w.grad().toFloatArray();
         w.setGrad(null);
         MemoryScope.Pool pool = new MemoryScope.Pool();
         try (MemoryScope scope = MemoryScope.open(pool)) {
             int mark = scope.mark();
-            Tensor hs = F.tanh(F.linear(x, w, null));
+            Tensor hs = F.linear(x, w, null).tanh();
             hs.mul(hs).sum().backward();
             List<Storage> handed = new ArrayList<>(scope.handedOutSince(mark));
             long released = handed.stream().filter(Storage::isReleased).count();

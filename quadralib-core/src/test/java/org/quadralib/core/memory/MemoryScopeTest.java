@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.quadralib.core.F;
 import org.quadralib.core.Rng;
 import org.quadralib.core.Tensor;
-import org.quadralib.core.ops.Pool;
 import org.quadralib.core.optim.SGD;
 
 /** Per-step buffer recycling: what a scope takes and returns, what it must never take, and stale reads. */
@@ -40,7 +39,7 @@ class MemoryScopeTest {
                 assertSame(scope, MemoryScope.current());
                 opt.zeroGrad();
                 Tensor x = Tensor.randn(rng, 4, 8);
-                Tensor h = F.relu(F.linear(x, w1, b1));
+                Tensor h = F.linear(x, w1, b1).relu();
                 F.crossEntropy(F.linear(h, w2, null), new int[] {0, 2, 1, 2}).backward();
                 opt.step();
                 fresh[step] = scope.freshBytes();
@@ -60,10 +59,10 @@ class MemoryScopeTest {
         }
         int[] one = {1, 1};
         Tensor c = F.conv2d(x, ps.get(0), ps.get(1), one, one, one, 1);
-        Tensor h = F.relu(F.batchNorm(c, null, null, ps.get(2), ps.get(3), true, 0.1f, 1e-5f));
-        Tensor pooled = F.cat(1, F.maxPool2d(h, 2, 2), Pool.avgPool2d(h, 3, 3, 2, 2, 1, 1));
+        Tensor h = F.batchNorm(c, null, null, ps.get(2), ps.get(3), true, 0.1f, 1e-5f).relu();
+        Tensor pooled = F.cat(1, F.maxPool2d(h, 2, 2), F.avgPool2d(h, 3, 3, 2, 2, 1, 1));
         Tensor feat = F.adaptiveAvgPool2d(pooled, 1, 1).flatten(1);
-        Tensor gated = F.where(feat, F.sigmoid(feat), F.tanh(feat)).mul(F.dropout(feat, 0.25f, true, new Rng(3)));
+        Tensor gated = F.where(feat, feat.sigmoid(), feat.tanh()).mul(F.dropout(feat, 0.25f, true, new Rng(3)));
         Tensor logits = F.linear(gated, ps.get(4), ps.get(5)).add(F.var(feat, new int[] {1}, true, true));
         Tensor loss = F.crossEntropy(logits, labels, 0.1f).add(F.softmax(logits, 0).narrow(1, 0, 2).mean())
                 .add(F.logSoftmax(logits, 1).t().matmul(logits).pow(2f).mean().mul(1e-3f));

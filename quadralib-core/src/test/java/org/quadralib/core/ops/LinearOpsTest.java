@@ -16,19 +16,19 @@ class LinearOpsTest {
 
     @Test
     void matmulBatched() {
-        check("matmul_batched", in -> F.matmul(in[0], in[1]));
-        check("matmul_broadcast_batch", in -> F.matmul(in[0], in[1]));
-        check("matmul_batched_by_matrix", in -> F.matmul(in[0], in[1]));
-        check("matmul_matrix_by_batched", in -> F.matmul(in[0], in[1]));
+        check("matmul_batched", in -> in[0].matmul(in[1]));
+        check("matmul_broadcast_batch", in -> in[0].matmul(in[1]));
+        check("matmul_batched_by_matrix", in -> in[0].matmul(in[1]));
+        check("matmul_matrix_by_batched", in -> in[0].matmul(in[1]));
     }
 
     @Test
     void matmulVectors() {
-        check("matmul_vec_mat", in -> F.matmul(in[0], in[1]));
-        check("matmul_mat_vec", in -> F.matmul(in[0], in[1]));
-        check("matmul_vec_vec", in -> F.matmul(in[0], in[1]));
-        check("matmul_vec_batched", in -> F.matmul(in[0], in[1]));
-        check("matmul_batched_vec", in -> F.matmul(in[0], in[1]));
+        check("matmul_vec_mat", in -> in[0].matmul(in[1]));
+        check("matmul_mat_vec", in -> in[0].matmul(in[1]));
+        check("matmul_vec_vec", in -> in[0].matmul(in[1]));
+        check("matmul_vec_batched", in -> in[0].matmul(in[1]));
+        check("matmul_batched_vec", in -> in[0].matmul(in[1]));
     }
 
     @Test

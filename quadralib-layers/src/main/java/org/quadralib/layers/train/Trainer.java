@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.quadralib.core.AnomalyMode;
 import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
@@ -138,10 +139,21 @@ public final class Trainer {
         }
     }
 
+    /** What a step does when an op's output or gradient holds NaN or infinity ({@link AnomalyMode}). */
+    public enum OnAnomaly {
+        /** No check: non-finite values propagate (the default; costs nothing). */
+        OFF,
+        /** The step throws the {@link AnomalyMode.AnomalyException} naming the op, module path and phase; fit stops. */
+        STOP,
+        /** The step's gradients are dropped, no update is made, a warning names the op; training goes on. */
+        SKIP_STEP
+    }
+
     private final Config config;
     private final GradientStep gradients;
     private final List<TrainingListener> listeners;
     private final MemoryScope.Pool pool = new MemoryScope.Pool();
+    private volatile OnAnomaly onAnomaly = OnAnomaly.OFF;
 
     /**
      * A trainer with the default listeners followed by {@code listeners}.
@@ -167,6 +179,18 @@ public final class Trainer {
     /** The configuration. */
     public Config config() {
         return config;
+    }
+
+    /**
+     * Runs every later training step in an {@link AnomalyMode} scope (unless {@code action} is
+     * {@link OnAnomaly#OFF}): the first NaN or infinity stops the fit or skips the step.
+     *
+     * @return this trainer
+     * @throws NullPointerException if action is null
+     */
+    public Trainer onAnomaly(OnAnomaly action) {
+        this.onAnomaly = Objects.requireNonNull(action, "Trainer.onAnomaly: action");
+        return this;
     }
 
     /**
@@ -272,6 +296,9 @@ public final class Trainer {
                     }
                     rates = learningRates(context.optimizer());
                     BatchResult result = step(context, batches, all);
+                    if (result == null) {
+                        continue; // skipped by anomaly mode
+                    }
                     stepNanos[steps++] = result.nanos();
                     for (TrainingListener l : all) {
                         l.onBatchEnd(context, result);
@@ -355,7 +382,9 @@ public final class Trainer {
         float lossValue;
         int correct;
         int size;
-        try (MemoryScope scope = MemoryScope.open(pool)) {
+        OnAnomaly anomalyAction = onAnomaly;
+        try (MemoryScope scope = MemoryScope.open(pool);
+                AnomalyMode anomalies = anomalyAction == OnAnomaly.OFF ? null : AnomalyMode.enter()) {
             DataLoader.Batch batch = batches.next();
             GradientStep.Outcome outcome = gradients.compute(model, config.loss(), batch, p -> phase(all, p));
             lossValue = outcome.loss();
@@ -371,6 +400,16 @@ public final class Trainer {
             }
             optimizer.zeroGrad();
             phase(all, StepPhase.OTHER);
+        } catch (AnomalyMode.AnomalyException e) {
+            if (anomalyAction != OnAnomaly.SKIP_STEP) {
+                throw e;
+            }
+            optimizer.zeroGrad();
+            phase(all, StepPhase.OTHER);
+            org.slf4j.LoggerFactory.getLogger(Trainer.class).warn("Trainer: step {} of epoch {} skipped: {}",
+                    batchIndex, epoch, e.getMessage());
+            context.moveTo(epoch, batchIndex + 1);
+            return null;
         }
         context.recordBatch(lossValue, correct, size);
         return new BatchResult(epoch, batchIndex, context.globalStep(), lossValue, correct, size,
