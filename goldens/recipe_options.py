@@ -8,7 +8,7 @@ Writes
   quadralib-layers/src/test/resources/golden/train_recipe_options.safetensors
       a PROPOSED layer trained by torch.optim.SGD(momentum=0.9, weight_decay=0.01) with the quadratic weights at
       0.3x the rate, clip_grad_norm_ at 5.0 and the warm-up + cosine schedule (floor 0) stepped every batch (same layout as
-      goldens/recipes.py's train_<case> fixtures). Read by train/RecipeOptionsTest.
+      goldens/recipes.py's train_<case> fixtures, written by its run()). Read by train/RecipeOptionsTest.
 Run with Debian's torch: /usr/bin/python3 goldens/recipe_options.py
 """
 import json
@@ -16,15 +16,14 @@ import os
 import sys
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import st  # noqa: E402
+import recipes  # noqa: E402
 from recipes import Proposed  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORE = os.path.join(HERE, "..", "quadralib-core", "src", "test", "resources", "golden")
-LAYERS = os.path.join(HERE, "..", "quadralib-layers", "src", "test", "resources", "golden")
 
 SCHEDULE_CASES = {
     "warmup3_start025": dict(warmup=3, start=0.25, total=10, min=0.1),
@@ -66,46 +65,12 @@ def trained_with_options():
     x = 1.5 * torch.randn(48, 4)
     y = torch.randint(0, 3, (48,))
     q = Proposed(4, 3)
-    tensors = {"x": x, "y": y.float()}
-    for n, p in q.named_parameters():
-        tensors["init." + n] = p.detach().clone()
-    lr, scale, wd, clip, epochs, batch = 0.2, 0.3, 0.01, 5.0, 3, 16
-    warmup, start, min_factor = 3, 0.25, 0.0
-    total = epochs * (x.shape[0] // batch)
+    lr, scale = 0.2, 0.3
     groups = [{"params": [q.weight_c, q.bias], "lr": lr}, {"params": [q.weight_a, q.weight_b], "lr": lr * scale}]
-    opt = torch.optim.SGD(groups, lr=lr, momentum=0.9, weight_decay=wd)
     # CosineAnnealingLR's eta_min is one absolute rate for all groups; with a floor of 0 it is each group's too.
-    lin = torch.optim.lr_scheduler.LinearLR(opt, start_factor=start, end_factor=1.0, total_iters=warmup)
-    cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - warmup, eta_min=0.0)
-    sched = torch.optim.lr_scheduler.SequentialLR(opt, [lin, cos], milestones=[warmup])
-    train_loss, val_loss, val_acc, clipped = [], [], [], 0
-    for _ in range(epochs):
-        q.train()
-        s = 0.0
-        for i in range(0, x.shape[0], batch):
-            xb, yb = x[i:i + batch], y[i:i + batch]
-            opt.zero_grad()
-            loss = F.cross_entropy(q(xb), yb)
-            loss.backward()
-            clipped += int(torch.nn.utils.clip_grad_norm_(q.parameters(), clip) > clip)
-            opt.step()
-            sched.step()
-            s += loss.item() * xb.shape[0]
-        train_loss.append(s / x.shape[0])
-        with torch.no_grad():
-            out = q(x)
-            val_loss.append(F.cross_entropy(out, y).item())
-            val_acc.append((out.argmax(1) == y).float().mean().item())
-    assert 0 < clipped < total, "some steps clipped, not all: %d of %d" % (clipped, total)
-    for n, p in q.named_parameters():
-        tensors["final." + n] = p.detach().clone()
-    tensors["train_loss"] = torch.tensor(train_loss)
-    tensors["val_loss"] = torch.tensor(val_loss)
-    tensors["val_acc"] = torch.tensor(val_acc)
-    params = dict(lr=lr, momentum=0.9, weight_decay=wd, quadratic_lr_scale=scale, clip=clip, batch=batch,
-                  epochs=epochs, warmup=warmup, start_factor=start, min_factor=min_factor, clipped_steps=clipped)
-    st.save(os.path.join(LAYERS, "train_recipe_options.safetensors"), tensors, {"params": json.dumps(params)})
-    print("clipped %d of %d steps" % (clipped, total))
+    recipes.run("recipe_options", q, groups, x, y,
+                dict(lr=lr, momentum=0.9, batch=16, epochs=3, clip=5.0, weight_decay=0.01, quadratic_lr_scale=scale,
+                     warmup=3, start_factor=0.25))
 
 
 if __name__ == "__main__":
