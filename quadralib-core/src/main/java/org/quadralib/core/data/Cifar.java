@@ -45,24 +45,30 @@ public final class Cifar {
     public enum Variant {
         /** CIFAR-10: 10 classes, one label byte per record. */
         CIFAR10("cifar-10-batches-bin", List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
-                "data_batch_4.bin", "data_batch_5.bin"), List.of("test_batch.bin"), new int[] {10}, 0),
+                "data_batch_4.bin", "data_batch_5.bin"), List.of("test_batch.bin"), new int[] {10}, 0,
+                "batches.meta.txt"),
         /** CIFAR-100 with its 100 fine labels (the second label byte). */
-        CIFAR100("cifar-100-binary", List.of("train.bin"), List.of("test.bin"), new int[] {20, 100}, 1),
+        CIFAR100("cifar-100-binary", List.of("train.bin"), List.of("test.bin"), new int[] {20, 100}, 1,
+                "fine_label_names.txt"),
         /** CIFAR-100 with its 20 coarse labels, the super-classes (the first label byte). */
-        CIFAR100_COARSE("cifar-100-binary", List.of("train.bin"), List.of("test.bin"), new int[] {20, 100}, 0);
+        CIFAR100_COARSE("cifar-100-binary", List.of("train.bin"), List.of("test.bin"), new int[] {20, 100}, 0,
+                "coarse_label_names.txt");
 
         private final String folder;
         private final List<String> trainFiles;
         private final List<String> testFiles;
         private final int[] labelRanges;
         private final int labelByte;
+        private final String namesFile;
 
-        Variant(String folder, List<String> trainFiles, List<String> testFiles, int[] labelRanges, int labelByte) {
+        Variant(String folder, List<String> trainFiles, List<String> testFiles, int[] labelRanges, int labelByte,
+                String namesFile) {
             this.folder = folder;
             this.trainFiles = trainFiles;
             this.testFiles = testFiles;
             this.labelRanges = labelRanges;
             this.labelByte = labelByte;
+            this.namesFile = namesFile;
         }
 
         /** Bytes of one record: the label bytes and {@link #IMAGE_BYTES} pixels. */
@@ -110,6 +116,33 @@ public final class Cifar {
      */
     public static Dataset test(Variant variant, Path dir) throws IOException {
         return fromFiles(variant, locate(variant, dir, false));
+    }
+
+    /**
+     * The class names in label order: the non-blank lines of the archive's names file ({@code batches.meta.txt},
+     * {@code fine_label_names.txt} or {@code coarse_label_names.txt}) in {@code dir} or its subfolder when it is
+     * there and names every class, else {@link #CIFAR10_CLASSES} for CIFAR-10 and "0", "1", ... otherwise.
+     *
+     * @throws IOException if the names file exists but cannot be read
+     */
+    public static List<String> classNames(Variant variant, Path dir) throws IOException {
+        for (Path file : new Path[] {dir.resolve(variant.namesFile), dir.resolve(variant.folder).resolve(variant.namesFile)}) {
+            if (Files.isRegularFile(file) && Files.size(file) < 1 << 20) {
+                List<String> names = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty())
+                        .toList();
+                if (names.size() == variant.numClasses()) {
+                    return names;
+                }
+            }
+        }
+        if (variant == Variant.CIFAR10) {
+            return CIFAR10_CLASSES;
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < variant.numClasses(); i++) {
+            names.add(Integer.toString(i));
+        }
+        return names;
     }
 
     /**

@@ -111,11 +111,9 @@ public final class DataSources {
         String name = format.toLowerCase(Locale.ROOT);
         String source = name + " data in " + dir;
         return switch (name) {
-            case "idx" -> new Splits(FashionMnist.train(dir), FashionMnist.test(dir), numbered(10), source);
-            case "cifar10" -> new Splits(Cifar.train(Cifar.Variant.CIFAR10, dir), Cifar.test(Cifar.Variant.CIFAR10, dir),
-                    Cifar.CIFAR10_CLASSES, source);
-            case "cifar100" -> new Splits(Cifar.train(Cifar.Variant.CIFAR100, dir),
-                    Cifar.test(Cifar.Variant.CIFAR100, dir), numbered(100), source);
+            case "idx" -> new Splits(FashionMnist.train(dir), FashionMnist.test(dir), digits(), source);
+            case "cifar10" -> cifar(Cifar.Variant.CIFAR10, dir, source);
+            case "cifar100" -> cifar(Cifar.Variant.CIFAR100, dir, source);
             case "folder" -> folder(dir, folderOptions, source);
             default -> throw new IllegalArgumentException("unknown data format '" + format + "'; known: "
                     + String.join(", ", FORMATS));
@@ -157,6 +155,10 @@ public final class DataSources {
         return new ChannelStats(mean, std);
     }
 
+    private static Splits cifar(Cifar.Variant variant, Path dir, String source) throws IOException {
+        return new Splits(Cifar.train(variant, dir), Cifar.test(variant, dir), Cifar.classNames(variant, dir), source);
+    }
+
     private static Splits folder(Path dir, ImageFolder.Options options, String source) throws IOException {
         Path train = dir.resolve("train");
         Path test = Files.isDirectory(dir.resolve("test")) || !Files.isDirectory(dir.resolve("val"))
@@ -182,11 +184,8 @@ public final class DataSources {
         return new Splits(ImageFolder.read(train, options), ImageFolder.read(test, options), classes, source);
     }
 
-    private static List<String> numbered(int n) {
-        List<String> names = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            names.add(Integer.toString(i));
-        }
-        return names;
+    /** IDX files carry no class names: "0" to "9" (MNIST's digits; Fashion-MNIST's are {@link FashionMnist#CLASS_NAMES}). */
+    private static List<String> digits() {
+        return List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
     }
 }

@@ -93,6 +93,21 @@ class CifarTest {
     }
 
     @Test
+    void classNamesComeFromTheArchivesNamesFileWhenItNamesEveryClass() throws IOException {
+        assertEquals(Cifar.CIFAR10_CLASSES, Cifar.classNames(Cifar.Variant.CIFAR10, dir));
+        assertEquals("99", Cifar.classNames(Cifar.Variant.CIFAR100, dir).get(99));
+        Path folder = Files.createDirectories(dir.resolve("cifar-100-binary"));
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            names.append("super").append(i).append("\n");
+        }
+        Files.writeString(folder.resolve("coarse_label_names.txt"), names + "\n\n");
+        assertEquals("super19", Cifar.classNames(Cifar.Variant.CIFAR100_COARSE, dir).get(19));
+        Files.writeString(folder.resolve("coarse_label_names.txt"), "too\nfew\n");
+        assertEquals("19", Cifar.classNames(Cifar.Variant.CIFAR100_COARSE, dir).get(19));
+    }
+
+    @Test
     void aMissingFileIsNamedWithBothFoldersLookedIn() throws IOException {
         writeCifar10(dir);
         Files.delete(dir.resolve("data_batch_4.bin"));
