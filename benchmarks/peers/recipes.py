@@ -15,6 +15,7 @@ in /usr/bin/python3. Both print JSON lines; this script needs no third-party Pyt
 import argparse
 import datetime
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -26,13 +27,15 @@ TORCH_ARGS = {"plain": ["--recipe", "plain"], "clip0.5": ["--recipe", "plain", "
               "linear-start": ["--recipe", "library", "--clip", "0"]}
 
 
-def last_json(cmd, env=None):
+def summary(cmd, env=None):
+    """The run's last JSON line, with "diverged": whether any epoch's training or test loss was NaN or infinite."""
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
     if p.returncode != 0 or not lines:
         sys.stderr.write("failed (exit %d): %s\n%s\n" % (p.returncode, " ".join(cmd), p.stderr[-2000:]))
         return None
-    return json.loads(lines[-1])
+    losses = [e[k] for e in lines[:-1] for k in ("train_loss", "test_loss")]
+    return dict(lines[-1], diverged=any(not math.isfinite(v) for v in losses))
 
 
 def cpu_model():
@@ -43,11 +46,12 @@ def cpu_model():
     return "unknown CPU"
 
 
-def cell(accs):
-    """Final test accuracy: mean ± std over seeds, 'NaN' for a run that diverged."""
-    finals = [a[-1] for a in accs]
-    if any(f != f for f in finals):
-        return "diverged (%d of %d runs NaN)" % (sum(f != f for f in finals), len(finals))
+def cell(rows):
+    """Final test accuracy: mean ± std over seeds, or how many runs diverged (a NaN loss)."""
+    diverged = sum(r["diverged"] for r in rows)
+    if diverged:
+        return "diverged (NaN loss) in %d of %d runs" % (diverged, len(rows))
+    finals = [r["test_acc"][-1] for r in rows]
     if len(finals) == 1:
         return "%.2f%%" % (100 * finals[0])
     return "%.2f ± %.2f%%" % (100 * statistics.mean(finals), 100 * statistics.stdev(finals))
@@ -74,9 +78,9 @@ def main():
     for seed in a.seeds.split(","):
         for recipe in a.recipes.split(","):
             print("seed %s %s ..." % (seed, recipe), file=sys.stderr, flush=True)
-            j = last_json([a.java, "--add-modules=jdk.incubator.vector", "-Xmx2g", "-cp", a.jar,
+            j = summary([a.java, "--add-modules=jdk.incubator.vector", "-Xmx2g", "-cp", a.jar,
                            "org.quadralib.benchmarks.RecipeRun", "--recipe", recipe, "--seed", seed] + common)
-            t = last_json(["/usr/bin/python3", os.path.join(ROOT, "examples", "peers", "lenet_recipe.py"),
+            t = summary(["/usr/bin/python3", os.path.join(ROOT, "examples", "peers", "lenet_recipe.py"),
                            "--variant", "proposed", "--seed", seed] + TORCH_ARGS[recipe] + common, env=torch_env)
             runs.setdefault(recipe, []).append((j, t))
             for r in (j, t):
@@ -89,7 +93,8 @@ def main():
     print("%s to %s UTC; %s, %d CPUs, %d threads; Java %s; PyTorch %s; load average %.1f before, %.1f after" % (
         started.strftime("%Y-%m-%d %H:%M"), ended.strftime("%H:%M"), cpu_model(), os.cpu_count(), a.threads,
         ", ".join(java) or "-", ", ".join(torch) or "-", load_before, os.getloadavg()[0]))
-    print("data %s, %d epochs, seeds %s; final test accuracy (mean ± std over seeds)" % (a.data, a.epochs, a.seeds))
+    print("data %s, %d epochs, seeds %s; final test accuracy (mean ± std over seeds), test accuracy after each"
+          " epoch (mean over seeds)" % (a.data, a.epochs, a.seeds))
     print()
     print("| recipe | QuadraLib | PyTorch | QuadraLib per epoch | PyTorch per epoch |")
     print("|---|---|---|---|---|")
@@ -98,8 +103,7 @@ def main():
         ts = [t for _, t in rs if t]
         curve = lambda rows: " / ".join("%.1f" % (100 * statistics.mean(r["test_acc"][e] for r in rows))
                                         for e in range(a.epochs)) if rows else "-"
-        print("| %s | %s | %s | %s | %s |" % (recipe, cell([j["test_acc"] for j in js]) if js else "failed",
-                                              cell([t["test_acc"] for t in ts]) if ts else "failed",
+        print("| %s | %s | %s | %s | %s |" % (recipe, cell(js) if js else "failed", cell(ts) if ts else "failed",
                                               curve(js), curve(ts)))
     if sink:
         sink.close()
