@@ -21,6 +21,7 @@ import org.quadralib.layers.zoo.Zoo;
 class RecipesSnippetTest {
 
     @Test
+    @SuppressWarnings("try") // the no-grad scope is used for what it does on open and close
     void theSnippetBuildsTheThreeReferenceRecipesAndTheModernOne() {
         Module lenet = Zoo.build("lenet5", 1, 28, 10);
         // --- examples/RECIPES.md, "The recipes as library calls"
