@@ -44,6 +44,8 @@ public final class Main {
         commands.put(explore.name(), explore);
         Command importance = new Importance();
         commands.put(importance.name(), importance);
+        Command evaluate = new Evaluate();
+        commands.put(evaluate.name(), evaluate);
         return commands;
     }
 

@@ -283,7 +283,7 @@ public final class Trainer {
                     samples == 0 ? Double.NaN : context.epochCorrect() / (double) samples,
                     validation == null ? Double.NaN : validation.loss(),
                     validation == null ? Double.NaN : validation.accuracy(),
-                    seconds, medianMillis(stepNanos, steps), rates);
+                    seconds, StepTimes.medianMillis(stepNanos, steps), rates);
             context.addEpoch(record);
             context.setEpochSums(0, 0, 0);
             context.moveTo(epoch + 1, 0);
@@ -456,15 +456,5 @@ public final class Trainer {
             rates.put(g.name(), g.lr());
         }
         return rates;
-    }
-
-    private static double medianMillis(long[] nanos, int count) {
-        if (count == 0) {
-            return Double.NaN;
-        }
-        long[] sorted = Arrays.copyOf(nanos, count);
-        Arrays.sort(sorted);
-        double median = count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2.0;
-        return median / 1e6;
     }
 }
