@@ -1,13 +1,17 @@
 package org.quadralib.examples;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import org.quadralib.autobuild.BudgetSpec;
+import org.quadralib.autobuild.DesignExploration;
 import org.quadralib.layers.NeuronType;
 import org.quadralib.layers.train.OptimizerFactory;
 import org.quadralib.layers.train.Trainer;
@@ -18,34 +22,46 @@ import org.quadralib.layers.zoo.Zoo;
  *
  * @param model     a {@link Zoo} model name
  * @param variants  the neuron types to train, in the order given (first-order, or a quadratic {@link NeuronType})
+ * @param widths    the width multipliers, the first the baseline's ({@link Zoo#build(String, int, int, int, float,
+ *                  org.quadralib.layers.zoo.LayerFactory)})
+ * @param budget    the budget of the mixed model, or null for none
  * @param epochs    epochs per model
+ * @param fineTuneEpochs epochs the mixed model is fine-tuned for
  * @param batchSize training batch size
  * @param lr        SGD learning rate (momentum 0.9)
  * @param clip      the global gradient-norm limit, 0 for none, or null for the trainer's default
  * @param threads   kernel threads
- * @param data      the folder of the Fashion-MNIST IDX files, or null for the embedded sample
+ * @param data      which data
  * @param out       the output folder, or null for no files
- * @param seed      seed of the weights and the data order
- * @param trainSize use only the first this many training images (0: all)
- * @param testSize  use only the first this many test images (0: all)
+ * @param seed      seed of the weights, the data order and the validation split
+ * @param validationFraction the share of the training images held out for layer importance
  * @param convert   which layers the quadratic twins convert
+ * @param quiet     no progress on standard error
  */
-public record ExploreOptions(String model, List<Variant> variants, int epochs, int batchSize, float lr, Double clip,
-                             int threads, Path data, Path out, long seed, int trainSize, int testSize,
-                             ConvertOptions convert) {
+public record ExploreOptions(String model, List<Variant> variants, List<Float> widths, BudgetSpec budget, int epochs,
+                             int fineTuneEpochs, int batchSize, float lr, Double clip, int threads, DataOptions.Spec data,
+                             Path out, long seed, double validationFraction, ConvertOptions convert, boolean quiet) {
 
     /** The defaults: LeNet-5, first-order and PROPOSED, on the embedded sample. */
     public static final String DEFAULT_MODEL = "lenet5";
     /** Default neuron types. */
     public static final String DEFAULT_TYPES = "first-order,PROPOSED";
-    /** Default epochs: the default run takes about 1 minute on two idle cores, 2 on busy ones (3 is the budget). */
+    /** Default width multipliers. */
+    public static final String DEFAULT_WIDTHS = "1,0.5";
+    /** Default budget of the mixed model. */
+    public static final String DEFAULT_BUDGET = "params=1.5x";
+    /** Default epochs: the default run takes well under the 3 minutes it may on two cores. */
     public static final int DEFAULT_EPOCHS = 5;
+    /** Default fine-tuning epochs of the mixed model. */
+    public static final int DEFAULT_FINE_TUNE_EPOCHS = 1;
     /** Default batch size. */
     public static final int DEFAULT_BATCH_SIZE = 64;
     /** Default learning rate. */
     public static final float DEFAULT_LR = 0.01f;
     /** Default seed. */
     public static final long DEFAULT_SEED = 1;
+    /** Default validation share of the training images. */
+    public static final double DEFAULT_VALIDATION = 0.1;
 
     /**
      * A model variant: the first-order model ({@code type == null}) or its quadratic twin of one neuron type.
@@ -91,89 +107,105 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
 
     /** The option list of {@code explore --help}. */
     static String help() {
-        return String.join("\n",
+        List<String> lines = new ArrayList<>(List.of(
                 "Usage: explore [options]",
                 "",
-                "Trains a zoo model and its quadratic twins on Fashion-MNIST and prints one table: neuron type,",
-                "parameters, test accuracy, train time per epoch, median step time, peak tracked memory.",
+                "The design exploration of the QuadraLib paper in one run: trains the first-order baseline, its",
+                "quadratic twins and width-scaled variants, scores the layers of the all-quadratic model on a",
+                "validation split of the training images (RI = P_M*P_W/delta_A), keeps the most useful quadratic",
+                "layers within the budget, fine-tunes that mixed model, and prints one table: parameters, MACs, test",
+                "accuracy, predicted and measured peak training memory, step time; * marks the Pareto-optimal ones.",
                 "",
                 "  --model NAME       zoo model: " + String.join(", ", Zoo.NAMES) + " (default " + DEFAULT_MODEL + ")",
                 "  --types LIST       comma list of first-order and neuron types: " + Variant.accepted(),
-                "                     (default " + DEFAULT_TYPES + ")",
+                "                     (default " + DEFAULT_TYPES + "); the first quadratic one is mixed",
+                "  --widths LIST      width multipliers of the channel and hidden counts, e.g. 1,0.75,0.5",
+                "                     (default " + DEFAULT_WIDTHS + "); the baseline is first-order at the first",
+                "  --budget B         the mixed model's budget: params=1.5x, macs=2.5M, memory=1.2x, memory=64MiB",
+                "                     (x: times the baseline; memory: predicted peak of a training step;",
+                "                     default " + DEFAULT_BUDGET + "; none: no mixed model)",
                 "  --epochs N         epochs per model (default " + DEFAULT_EPOCHS + ")",
+                "  --fine-tune N      epochs the mixed model is fine-tuned (default " + DEFAULT_FINE_TUNE_EPOCHS + ")",
+                "  --validation F     share of the training images held out for layer importance (default "
+                        + DEFAULT_VALIDATION + ")",
                 "  --batch-size N     training batch size (default " + DEFAULT_BATCH_SIZE + ")",
                 "  --lr X             SGD learning rate, momentum 0.9 (default " + DEFAULT_LR + "); quadratic",
                 "                     weights train at " + OptimizerFactory.QUADRATIC_LR_SCALE + "x that rate",
                 "  --clip X           clip the global gradient norm at X, 0 for never (default: "
                         + Trainer.DEFAULT_QUADRATIC_MAX_GRAD_NORM + " for",
                 "                     quadratic models, never for first-order ones)",
-                "  --threads N        kernel threads (default: all " + Runtime.getRuntime().availableProcessors() + ")",
-                "  --data DIR         folder with the Fashion-MNIST IDX files (train-images-idx3-ubyte[.gz], ...)",
-                "  --full             the full set where Debian's dataset-fashion-mnist installs it",
-                "                     (/usr/share/datasets/fashion-mnist)",
-                "  --sample           the sample embedded in this jar, 5,000 + 1,000 images (the default)",
-                "  --train-size N     train on the first N training images only (default: all)",
-                "  --test-size N      test on the first N test images only (default: all)",
-                String.join("\n", ConvertOptions.HELP),
-                "  --out DIR          also write results.json, training-curve charts, report.html and",
-                "                     each variant's memory profile (memory-<type>.txt) there",
-                "  --seed N           seed of the weights and the data order (default " + DEFAULT_SEED + ")",
+                "  --threads N        kernel threads (default: all " + Runtime.getRuntime().availableProcessors() + ")"));
+        lines.addAll(DataOptions.HELP);
+        lines.addAll(ConvertOptions.HELP);
+        lines.addAll(List.of(
+                "  --out DIR          also write results.json, report.html, charts, each model (NAME.safetensors +",
+                "                     NAME.json under models/) and each memory profile (memory-NAME.txt) there",
+                "  --seed N           seed of the weights, the data order and the validation split (default "
+                        + DEFAULT_SEED + ")",
+                "  --quiet            no progress on standard error",
                 "  --help             this text",
-                "");
+                ""));
+        return String.join("\n", lines);
     }
 
     /**
      * Parses {@code explore}'s arguments.
      *
      * @throws UsageException naming the option and value for an unknown option, a missing or malformed value, a
-     *                        repeated option, an unknown model or type, or conflicting data options
+     *                        repeated option, an unknown model, type or width, a malformed budget, or conflicting data
+     *                        options
      */
     public static ExploreOptions parse(List<String> args) throws UsageException {
         String model = DEFAULT_MODEL;
         String types = DEFAULT_TYPES;
+        String widths = DEFAULT_WIDTHS;
+        String budget = DEFAULT_BUDGET;
         int epochs = DEFAULT_EPOCHS;
+        int fineTune = DEFAULT_FINE_TUNE_EPOCHS;
         int batchSize = DEFAULT_BATCH_SIZE;
         float lr = DEFAULT_LR;
         Double clip = null;
         int threads = Runtime.getRuntime().availableProcessors();
-        Path data = null;
         Path out = null;
         long seed = DEFAULT_SEED;
-        int trainSize = 0;
-        int testSize = 0;
-        boolean sample = false;
-        boolean full = false;
+        double validation = DEFAULT_VALIDATION;
+        boolean quiet = false;
+        DataOptions data = new DataOptions();
         ConvertOptions convert = ConvertOptions.DEFAULT;
-        OptionReader in = new OptionReader("explore", args, Set.of("--sample", "--full", "--skip-first", "--skip-last"),
-                Set.of("--model", "--types", "--epochs", "--batch-size", "--lr", "--clip", "--threads", "--data", "--out",
-                        "--seed", "--train-size", "--test-size", "--convert"));
+        Set<String> flags = new HashSet<>(Set.of("--skip-first", "--skip-last", "--quiet"));
+        flags.addAll(DataOptions.FLAGS);
+        Set<String> valued = new HashSet<>(Set.of("--model", "--types", "--widths", "--budget", "--epochs", "--fine-tune",
+                "--validation", "--batch-size", "--lr", "--clip", "--threads", "--out", "--seed", "--convert"));
+        valued.addAll(DataOptions.VALUED);
+        OptionReader in = new OptionReader("explore", args, flags, valued);
         while (in.hasNext()) {
             String option = in.next();
+            if (data.accept(option, in)) {
+                continue;
+            }
             switch (option) {
-                case "--sample" -> sample = true;
-                case "--full" -> full = true;
                 case "--skip-first" -> convert = new ConvertOptions(convert.scope(), true, convert.skipLast());
                 case "--skip-last" -> convert = new ConvertOptions(convert.scope(), convert.skipFirst(), true);
+                case "--quiet" -> quiet = true;
                 case "--model" -> model = in.value();
                 case "--types" -> types = in.value();
+                case "--widths" -> widths = in.value();
+                case "--budget" -> budget = in.value();
                 case "--epochs" -> epochs = positiveInt(option, in.value());
+                case "--fine-tune" -> fineTune = positiveInt(option, in.value());
+                case "--validation" -> validation = fraction(option, in.value());
                 case "--batch-size" -> batchSize = positiveInt(option, in.value());
                 case "--lr" -> lr = positiveFloat(option, in.value());
                 case "--clip" -> clip = nonNegative(option, in.value());
                 case "--threads" -> threads = positiveInt(option, in.value());
-                case "--data" -> data = path(option, in.value());
                 case "--out" -> out = path(option, in.value());
                 case "--seed" -> seed = parseLong(option, in.value());
-                case "--train-size" -> trainSize = positiveInt(option, in.value());
-                case "--test-size" -> testSize = positiveInt(option, in.value());
                 case "--convert" -> convert = new ConvertOptions(ConvertOptions.parseScope(in.value()),
                         convert.skipFirst(), convert.skipLast());
                 default -> throw new IllegalStateException(option);
             }
         }
-        if ((sample ? 1 : 0) + (full ? 1 : 0) + (data != null ? 1 : 0) > 1) {
-            throw new UsageException("--sample, --full and --data each choose the data; give one of them");
-        }
+        DataOptions.Spec dataSpec = data.spec();
         if (!Zoo.NAMES.contains(model)) {
             throw new UsageException("unknown model '" + model + "' for --model; models: " + String.join(", ", Zoo.NAMES));
         }
@@ -188,11 +220,52 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
             }
             variants.add(v);
         }
-        if (full) {
-            data = org.quadralib.core.data.FashionMnist.DEFAULT_FOLDER;
+        List<Float> widthList = parseWidths(widths);
+        BudgetSpec budgetSpec = null;
+        if (!budget.trim().equalsIgnoreCase("none")) {
+            try {
+                budgetSpec = BudgetSpec.parse(budget);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--budget: " + e.getMessage());
+            }
         }
-        return new ExploreOptions(model, List.copyOf(variants), epochs, batchSize, lr, clip, threads, data, out, seed,
-                trainSize, testSize, convert);
+        return new ExploreOptions(model, List.copyOf(variants), widthList, budgetSpec, epochs, fineTune, batchSize, lr, clip,
+                threads, dataSpec, out, seed, validation, convert, quiet);
+    }
+
+    /** The largest width multiplier accepted. */
+    static final float MAX_WIDTH = 4f;
+
+    private static List<Float> parseWidths(String text) throws UsageException {
+        List<Float> out = new ArrayList<>();
+        for (String w : text.split(",", -1)) {
+            float x;
+            try {
+                x = Float.parseFloat(w.trim());
+            } catch (NumberFormatException e) {
+                throw new UsageException("--widths: '" + w.trim() + "' is not a number (e.g. --widths 1,0.75,0.5)");
+            }
+            if (!(x > 0 && x <= MAX_WIDTH)) {
+                throw new UsageException("--widths: " + w.trim() + " is outside (0, " + MAX_WIDTH + "]");
+            }
+            if (out.contains(x)) {
+                throw new UsageException("--widths: " + w.trim() + " listed twice in '" + text + "'");
+            }
+            out.add(x);
+        }
+        return List.copyOf(out);
+    }
+
+    private static double fraction(String option, String value) throws UsageException {
+        try {
+            double x = Double.parseDouble(value.trim());
+            if (x > 0 && x < 1) {
+                return x;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the accepted form
+        }
+        throw new UsageException(option + " needs a fraction between 0 and 1, got '" + value + "'");
     }
 
     static int positiveInt(String option, String value) throws UsageException {
@@ -248,31 +321,38 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
     }
 
     /**
-     * Checks that {@code out} can be created or written: it is a folder, or does not exist and its nearest existing
-     * ancestor is a writable folder. Nothing is created.
+     * Checks that {@code out} can be written by writing to it: in {@code out} if it exists, else in its nearest existing
+     * ancestor, a probe file is created and deleted (file permissions alone do not tell, e.g. as root under
+     * {@code /proc}). Nothing is left behind.
      *
      * @throws UsageException saying which path is in the way
      */
     static void checkWritableFolder(Path out) throws UsageException {
         Path absolute = out.toAbsolutePath().normalize();
-        if (Files.exists(absolute)) {
-            if (!Files.isDirectory(absolute)) {
-                throw new UsageException("--out " + out + " is a file, not a folder");
+        if (Files.exists(absolute) && !Files.isDirectory(absolute)) {
+            throw new UsageException("--out " + out + " is a file, not a folder");
+        }
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing)) {
+            throw new UsageException("--out " + out + " cannot be created: " + existing + " is not a folder");
+        }
+        Path probe = null;
+        try {
+            probe = Files.createTempFile(existing, ".quadralib-probe-", ".tmp");
+        } catch (IOException | RuntimeException e) {
+            throw new UsageException("--out " + out + (existing.equals(absolute) ? " is not writable" : " cannot be created: "
+                    + existing + " is not writable") + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException e) {
+                    // a probe that cannot be deleted is reported when the results are written
+                }
             }
-            if (!Files.isWritable(absolute)) {
-                throw new UsageException("--out " + out + " is not writable");
-            }
-            return;
-        }
-        Path ancestor = absolute.getParent();
-        while (ancestor != null && !Files.exists(ancestor)) {
-            ancestor = ancestor.getParent();
-        }
-        if (ancestor == null || !Files.isDirectory(ancestor)) {
-            throw new UsageException("--out " + out + " cannot be created: " + ancestor + " is not a folder");
-        }
-        if (!Files.isWritable(ancestor)) {
-            throw new UsageException("--out " + out + " cannot be created: " + ancestor + " is not writable");
         }
     }
 
@@ -280,8 +360,11 @@ public record ExploreOptions(String model, List<Variant> variants, int epochs, i
     public String toString() {
         List<String> labels = new ArrayList<>();
         variants.forEach(v -> labels.add(v.label()));
-        return String.format(Locale.ROOT, "model %s, types %s (%s), %d epochs, batch %d, lr %s, clip %s, %d threads, "
-                + "seed %d", model, String.join(",", labels), convert.label(), epochs, batchSize, lr,
-                clip == null ? "default" : clip, threads, seed);
+        List<String> ws = new ArrayList<>();
+        widths.forEach(w -> ws.add(DesignExploration.formatWidth(w)));
+        return String.format(Locale.ROOT, "model %s, types %s (%s), widths %s, budget %s, %d epochs (+%d fine-tuning), batch %d, "
+                + "lr %s, clip %s, %d threads, seed %d", model, String.join(",", labels), convert.label(), String.join(",", ws),
+                budget == null ? "none" : budget, epochs, fineTuneEpochs, batchSize, lr, clip == null ? "default" : clip, threads,
+                seed);
     }
 }

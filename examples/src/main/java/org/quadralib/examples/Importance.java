@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,15 +37,16 @@ final class Importance implements Command {
     /**
      * The options of {@code importance}.
      *
-     * @param checkpoint a trainer checkpoint folder or a state-dict safetensors file
+     * @param checkpoint a trainer checkpoint folder or a state-dict safetensors file, or null with a model file
+     * @param modelFile a model saved by {@code explore} ({@code NAME.json} + {@code NAME.safetensors}), or null
      * @param model the zoo model name
      * @param type the neuron type of the quadratic layers
      * @param convert which layers were converted
-     * @param data the Fashion-MNIST folder, or null for the embedded sample
-     * @param testSize score on the first this many test images (0: all)
+     * @param data which data (scored on its test images)
      * @param threads kernel threads
      */
-    record Options(Path checkpoint, String model, NeuronType type, ConvertOptions convert, Path data, int testSize, int threads) {
+    record Options(Path checkpoint, Path modelFile, String model, NeuronType type, ConvertOptions convert, DataOptions.Spec data,
+                   int threads) {
     }
 
     @Override
@@ -60,23 +62,22 @@ final class Importance implements Command {
     @Override
     public String help() {
         StringBuilder sb = new StringBuilder(String.join("\n",
-                "Usage: importance --checkpoint PATH [options]",
+                "Usage: importance --model-file NAME.json | --checkpoint PATH [options]",
                 "",
                 "Rebuilds the zoo model as explore builds its quadratic twin, loads the checkpoint's weights and prints",
                 "for every quadratic layer its share of parameters (P_M) and MACs (P_W), the test accuracy with its",
                 "quadratic term masked, the drop δ_A and RI = P_M·P_W/δ_A (+inf when masking costs no accuracy).",
                 "",
+                "  --model-file F     a model explore saved (models/NAME.json or NAME.safetensors): needs no",
+                "                     --model, --type or --convert",
                 "  --checkpoint PATH  a trainer checkpoint folder (holding " + Checkpoint.MODEL_FILE + ") or a state-dict",
                 "                     .safetensors file",
                 "  --model NAME       zoo model: " + String.join(", ", Zoo.NAMES) + " (default " + ExploreOptions.DEFAULT_MODEL + ")",
                 "  --type T           neuron type of the quadratic layers (default PROPOSED)"));
         sb.append('\n');
         ConvertOptions.HELP.forEach(l -> sb.append(l).append('\n'));
+        DataOptions.HELP.forEach(l -> sb.append(l).append('\n'));
         sb.append(String.join("\n",
-                "  --data DIR         folder with the Fashion-MNIST IDX files",
-                "  --full             the full set where Debian's dataset-fashion-mnist installs it",
-                "  --sample           the sample embedded in this jar (the default)",
-                "  --test-size N      score on the first N test images only (default: all)",
                 "  --threads N        kernel threads (default: all " + Runtime.getRuntime().availableProcessors() + ")",
                 "  --help             this text",
                 ""));
@@ -87,21 +88,30 @@ final class Importance implements Command {
     public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
         Options o = parse(args);
         Parallel.setThreads(o.threads());
-        ExploreOptions dataOptions = new ExploreOptions(o.model(), List.of(new ExploreOptions.Variant(o.type())), 1,
-                ExploreOptions.DEFAULT_BATCH_SIZE, ExploreOptions.DEFAULT_LR, null, o.threads(), o.data(), null,
-                ExploreOptions.DEFAULT_SEED, 0, o.testSize(), o.convert());
-        Explore.Data data = Explore.load(dataOptions);
-        int[] shape = data.test().sampleShape();
-        Init.manualSeed(ExploreOptions.DEFAULT_SEED);
-        ConversionResult converted = Converter.convert(Zoo.build(o.model(), shape[0], shape[1], data.test().numClasses()),
-                o.convert().policy(o.type()));
-        Module model = converted.model();
-        load(model, o);
-        err.println("importance: " + o.model() + " " + o.type().displayName() + " (" + o.convert().label() + ") from "
-                + o.checkpoint() + "; data: " + data.label());
+        DataOptions.Data data = DataOptions.load(o.data());
+        Module model;
+        String what;
+        if (o.modelFile() != null) {
+            model = Evaluate.loadModel(o.modelFile(), data.test()).model();
+            what = o.modelFile().toString();
+        } else {
+            int[] shape = data.test().sampleShape();
+            Init.manualSeed(ExploreOptions.DEFAULT_SEED);
+            ConversionResult converted = Converter.convert(Zoo.build(o.model(), shape[0], shape[1], data.test().numClasses()),
+                    o.convert().policy(o.type()));
+            model = converted.model();
+            load(model, o);
+            what = o.model() + " " + o.type().displayName() + " (" + o.convert().label() + ") from " + o.checkpoint();
+        }
+        err.println("importance: " + what + "; data: " + data.label());
+        float[][] norm = DataOptions.normalization();
         DataLoader test = new DataLoader(data.test(), DataLoader.Options.defaults().withBatchSize(TEST_BATCH)
-                .withNormalization(new float[] {Explore.MEAN}, new float[] {Explore.STD}));
-        out.print(LayerImportance.score(model, test));
+                .withNormalization(norm[0], norm[1]));
+        try {
+            out.print(LayerImportance.score(model, test));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(what + ": " + e.getMessage());
+        }
         out.flush();
         return Main.EXIT_OK;
     }
@@ -130,26 +140,29 @@ final class Importance implements Command {
      */
     static Options parse(List<String> args) throws UsageException {
         Path checkpoint = null;
+        Path modelFile = null;
         String model = ExploreOptions.DEFAULT_MODEL;
         NeuronType type = NeuronType.PROPOSED;
         ConversionPolicy.Scope scope = ConvertOptions.DEFAULT.scope();
         boolean skipFirst = false;
         boolean skipLast = false;
-        Path data = null;
-        boolean sample = false;
-        boolean full = false;
-        int testSize = 0;
+        DataOptions data = new DataOptions();
         int threads = Runtime.getRuntime().availableProcessors();
-        OptionReader in = new OptionReader("importance", args, Set.of("--sample", "--full", "--skip-first", "--skip-last"),
-                Set.of("--checkpoint", "--model", "--type", "--convert", "--data", "--test-size", "--threads"));
+        Set<String> flags = new HashSet<>(Set.of("--skip-first", "--skip-last"));
+        flags.addAll(DataOptions.FLAGS);
+        Set<String> valued = new HashSet<>(Set.of("--checkpoint", "--model-file", "--model", "--type", "--convert", "--threads"));
+        valued.addAll(DataOptions.VALUED);
+        OptionReader in = new OptionReader("importance", args, flags, valued);
         while (in.hasNext()) {
             String option = in.next();
+            if (data.accept(option, in)) {
+                continue;
+            }
             switch (option) {
-                case "--sample" -> sample = true;
-                case "--full" -> full = true;
                 case "--skip-first" -> skipFirst = true;
                 case "--skip-last" -> skipLast = true;
                 case "--checkpoint" -> checkpoint = ExploreOptions.path(option, in.value());
+                case "--model-file" -> modelFile = ExploreOptions.path(option, in.value());
                 case "--model" -> model = in.value();
                 case "--type" -> {
                     ExploreOptions.Variant v = ExploreOptions.Variant.parse(in.value());
@@ -159,28 +172,21 @@ final class Importance implements Command {
                     type = v.type();
                 }
                 case "--convert" -> scope = ConvertOptions.parseScope(in.value());
-                case "--data" -> data = ExploreOptions.path(option, in.value());
-                case "--test-size" -> testSize = ExploreOptions.positiveInt(option, in.value());
                 case "--threads" -> threads = ExploreOptions.positiveInt(option, in.value());
                 default -> throw new IllegalStateException(option);
             }
         }
-        if (checkpoint == null) {
-            throw new UsageException("--checkpoint is required: the trained model to score");
+        if ((checkpoint == null) == (modelFile == null)) {
+            throw new UsageException("--checkpoint is required: the trained model to score (or --model-file, not both)");
         }
-        if (!Files.exists(checkpoint)) {
-            throw new UsageException("--checkpoint " + checkpoint + " does not exist");
+        Path given = checkpoint != null ? checkpoint : modelFile;
+        if (!Files.exists(given)) {
+            throw new UsageException((checkpoint != null ? "--checkpoint " : "--model-file ") + given + " does not exist");
         }
-        if ((sample ? 1 : 0) + (full ? 1 : 0) + (data != null ? 1 : 0) > 1) {
-            throw new UsageException("--sample, --full and --data each choose the data; give one of them");
-        }
+        DataOptions.Spec dataSpec = data.spec();
         if (!Zoo.NAMES.contains(model)) {
             throw new UsageException("unknown model '" + model + "' for --model; models: " + String.join(", ", Zoo.NAMES));
         }
-        if (full) {
-            data = org.quadralib.core.data.FashionMnist.DEFAULT_FOLDER;
-        }
-        return new Options(checkpoint, model, type, new ConvertOptions(scope, skipFirst, skipLast), data, testSize,
-                threads);
+        return new Options(checkpoint, modelFile, model, type, new ConvertOptions(scope, skipFirst, skipLast), dataSpec, threads);
     }
 }

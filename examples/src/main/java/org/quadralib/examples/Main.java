@@ -46,6 +46,8 @@ public final class Main {
         commands.put(importance.name(), importance);
         Command sparkTrain = new SparkTrain();
         commands.put(sparkTrain.name(), sparkTrain);
+        Command evaluate = new Evaluate();
+        commands.put(evaluate.name(), evaluate);
         return commands;
     }
 

@@ -26,10 +26,10 @@ class ExploreOptionsTest {
         assertEquals(64, o.batchSize());
         assertEquals(0.01f, o.lr());
         assertEquals(Runtime.getRuntime().availableProcessors(), o.threads());
-        assertNull(o.data(), "the embedded sample");
+        assertNull(o.data().folder(), "the embedded sample");
         assertNull(o.out());
         assertNull(o.clip(), "the trainer's default");
-        assertEquals(0, o.trainSize());
+        assertEquals(0, o.data().trainSize());
     }
 
     @Test
@@ -46,13 +46,13 @@ class ExploreOptionsTest {
         assertEquals(2.5, o.clip());
         assertEquals(0.0, ExploreOptions.parse(List.of("--clip", "0")).clip(), "0 turns clipping off");
         assertEquals(1, o.threads());
-        assertEquals(Path.of("some/dir"), o.data());
+        assertEquals(Path.of("some/dir"), o.data().folder());
         assertEquals(Path.of("results"), o.out());
         assertEquals(-7, o.seed());
-        assertEquals(100, o.trainSize());
-        assertEquals(50, o.testSize());
-        assertEquals(FashionMnist.DEFAULT_FOLDER, ExploreOptions.parse(List.of("--full")).data());
-        assertNull(ExploreOptions.parse(List.of("--sample")).data());
+        assertEquals(100, o.data().trainSize());
+        assertEquals(50, o.data().testSize());
+        assertEquals(FashionMnist.DEFAULT_FOLDER, ExploreOptions.parse(List.of("--full")).data().folder());
+        assertNull(ExploreOptions.parse(List.of("--sample")).data().folder());
     }
 
     @ParameterizedTest

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 import org.quadralib.core.Tensor;
 import org.quadralib.core.data.DataLoader;
@@ -129,7 +130,8 @@ public final class Explorer {
     }
 
     /**
-     * Explores {@code model} under {@code budget}.
+     * Explores {@code model} under {@code budget}, costs counted from the model's {@link Summary} on
+     * {@code exampleInput}.
      *
      * @param exampleInput a batch on which costs are counted
      * @param accuracy validation accuracy of a model (higher is better)
@@ -137,32 +139,59 @@ public final class Explorer {
      *     the budget (the message gives both figures)
      */
     public static Exploration explore(Module model, Tensor exampleInput, ToDoubleFunction<Module> accuracy, Budget budget) {
+        return explore(model, exampleInput, accuracy, budget, null);
+    }
+
+    /**
+     * Explores {@code model} under {@code budget}, with the cost of a model given by {@code cost} (for example the
+     * profiler's memory prediction of one training step) instead of the {@link Summary}'s count. A layer's extra cost
+     * is then {@code cost(all first-order but that layer) − cost(all first-order)}, one call per layer; the mixed
+     * model's cost is {@code cost(mixed)}.
+     *
+     * @param cost the cost of a model in the budget's unit, or null for the {@link Summary}'s count of the budget's
+     *     measure
+     * @throws IllegalArgumentException if the model has no quadratic layer, or even the all-first-order model exceeds
+     *     the budget (the message gives both figures)
+     */
+    public static Exploration explore(Module model, Tensor exampleInput, ToDoubleFunction<Module> accuracy, Budget budget,
+                                      ToLongFunction<Module> cost) {
         Objects.requireNonNull(budget, "budget");
+        ToLongFunction<Module> costOf = cost != null ? cost : m -> budget.cost(Summary.of(m, exampleInput));
         Summary quadratic = Summary.of(model, exampleInput);
         LayerImportance.Scores scores = LayerImportance.score(model, quadratic, accuracy);
         List<String> paths = scores.layers().stream().map(LayerImportance.Score::path).toList();
-        Summary firstOrder = Summary.of(demoted(model, Set.copyOf(paths)), exampleInput);
-        long allQuadraticCost = budget.cost(quadratic);
-        long allFirstOrderCost = budget.cost(firstOrder);
+        Module allFirstOrder = demoted(model, Set.copyOf(paths));
+        long allQuadraticCost = cost != null ? cost.applyAsLong(model) : budget.cost(quadratic);
+        long allFirstOrderCost = costOf.applyAsLong(allFirstOrder);
         if (allFirstOrderCost > budget.limit()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "Explorer: even with every quadratic layer made first-order %s costs %,d, over the budget of %s", model.describe(),
                     allFirstOrderCost, budget));
         }
-        Map<String, Long> extra = extraCosts(budget, paths, quadratic, firstOrder);
+        Map<String, Long> extra;
+        if (cost == null) {
+            extra = extraCosts(budget, paths, quadratic, Summary.of(allFirstOrder, exampleInput));
+        } else {
+            extra = new LinkedHashMap<>();
+            for (String p : paths) {
+                Set<String> others = new java.util.HashSet<>(paths);
+                others.remove(p);
+                extra.put(p, cost.applyAsLong(demoted(model, others)) - allFirstOrderCost);
+            }
+        }
         List<LayerImportance.Score> order = new ArrayList<>(scores.layers());
         order.sort(Comparator.comparingDouble(LayerImportance.Score::importance).thenComparingLong(s -> extra.get(s.path())));
         Map<String, LayerDecision> decisions = new LinkedHashMap<>();
-        long cost = allFirstOrderCost;
+        long chosen = allFirstOrderCost;
         for (LayerImportance.Score s : order) {
             long e = extra.get(s.path());
             String ri = Double.isInfinite(s.importance()) ? "; masking it cost no accuracy" : "";
-            if (cost + e <= budget.limit()) {
-                cost += e;
-                decisions.put(s.path(), new LayerDecision(s, e, Decision.QUADRATIC, String.format(Locale.ROOT, "fits: cost %,d%s", cost, ri)));
+            if (chosen + e <= budget.limit()) {
+                chosen += e;
+                decisions.put(s.path(), new LayerDecision(s, e, Decision.QUADRATIC, String.format(Locale.ROOT, "fits: cost %,d%s", chosen, ri)));
             } else {
                 decisions.put(s.path(), new LayerDecision(s, e, Decision.FIRST_ORDER,
-                        String.format(Locale.ROOT, "over budget: would cost %,d%s", cost + e, ri)));
+                        String.format(Locale.ROOT, "over budget: would cost %,d%s", chosen + e, ri)));
             }
         }
         Module mixed;
@@ -175,7 +204,7 @@ public final class Explorer {
                 }
             });
             mixed = demoted(model, demote);
-            measured = budget.cost(Summary.of(mixed, exampleInput));
+            measured = costOf.applyAsLong(mixed);
             if (measured <= budget.limit()) {
                 break;
             }

@@ -365,7 +365,7 @@ public final class Trainer {
                 samples == 0 ? Double.NaN : context.epochCorrect() / (double) samples,
                 validation == null ? Double.NaN : validation.loss(),
                 validation == null ? Double.NaN : validation.accuracy(),
-                seconds, medianMillis(stepNanos, steps), rates);
+                seconds, StepTimes.medianMillis(stepNanos, steps), rates);
     }
 
     private boolean maxStepsReached(TrainingContext context) {
@@ -527,15 +527,5 @@ public final class Trainer {
             rates.put(g.name(), g.lr());
         }
         return rates;
-    }
-
-    private static double medianMillis(long[] nanos, int count) {
-        if (count == 0) {
-            return Double.NaN;
-        }
-        long[] sorted = Arrays.copyOf(nanos, count);
-        Arrays.sort(sorted);
-        double median = count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2.0;
-        return median / 1e6;
     }
 }

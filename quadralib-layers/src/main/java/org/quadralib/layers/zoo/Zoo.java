@@ -60,18 +60,51 @@ public final class Zoo {
      *     positive
      */
     public static Module build(String name, int inChannels, int imageSize, int classes, LayerFactory factory) {
+        return build(name, inChannels, imageSize, classes, 1f, factory);
+    }
+
+    /**
+     * {@link #build(String, int, int, int, LayerFactory)} with every hidden channel and feature count multiplied by
+     * {@code width} (rounded to the nearest whole number, at least 1): LeNet-5's 6, 16, 120, 84; the MLP's hidden
+     * sizes; every VGG channel count; the ResNets' base width (and so every stage); MobileNet's α. The input
+     * channels and the classes are not scaled. {@code width = 1} is the model of {@link #build(String, int, int, int,
+     * LayerFactory)}; at other widths parameter names stay the same, only their shapes change.
+     *
+     * @param width the width multiplier, positive and finite
+     * @throws IllegalArgumentException if the name is unknown, a size is not positive or the width is not positive
+     *     and finite
+     */
+    public static Module build(String name, int inChannels, int imageSize, int classes, float width, LayerFactory factory) {
+        if (!(width > 0) || Float.isInfinite(width)) {
+            throw new IllegalArgumentException("Zoo: width multiplier of '" + name + "' must be positive and finite, got " + width);
+        }
         return switch (String.valueOf(name)) {
             case "mlp" -> {
                 checkInput("mlp", inChannels, imageSize, classes);
-                yield mlp(inChannels * imageSize * imageSize, MLP_HIDDEN, classes, factory);
+                yield mlp(inChannels * imageSize * imageSize, scaled(MLP_HIDDEN, width), classes, factory);
             }
-            case "lenet5" -> lenet5(inChannels, imageSize, classes, factory);
-            case "vgg7", "vgg11", "vgg13", "vgg16" -> vgg(name, inChannels, imageSize, classes, factory);
-            case "resnet14", "resnet20", "resnet32" -> resnet(Integer.parseInt(name.substring(6)), inChannels, imageSize, classes, factory);
-            case "resnet18" -> resnet18(inChannels, imageSize, classes, factory);
-            case "mobilenet" -> mobilenetV1(inChannels, imageSize, classes, factory);
+            case "lenet5" -> lenet5(inChannels, imageSize, classes, width, factory);
+            case "vgg7", "vgg11", "vgg13", "vgg16" -> vgg(scaled(vggConfig(name), width), inChannels, imageSize, classes, factory);
+            case "resnet14", "resnet20", "resnet32" -> resnet(Integer.parseInt(name.substring(6)), scaled(16, width), inChannels,
+                    imageSize, classes, factory);
+            case "resnet18" -> resnet18(inChannels, imageSize, classes, scaled(64, width), factory);
+            case "mobilenet" -> mobilenetV1(inChannels, imageSize, classes, width, factory);
             default -> throw new IllegalArgumentException("Zoo: unknown model '" + name + "'; valid names: " + String.join(", ", NAMES));
         };
+    }
+
+    /** Each positive count times {@code width}, rounded, at least 1; {@link #M} markers kept. */
+    private static int[] scaled(int[] counts, float width) {
+        int[] out = new int[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            out[i] = counts[i] == M ? M : scaled(counts[i], width);
+        }
+        return out;
+    }
+
+    /** {@code max(1, round(count · width))}. */
+    private static int scaled(int count, float width) {
+        return Math.max(1, Math.round(count * width));
     }
 
     // ------------------------------------------------------------------ MLP
@@ -120,22 +153,39 @@ public final class Zoo {
      * @throws IllegalArgumentException if a size is not positive
      */
     public static NamedSequential lenet5(int inChannels, int imageSize, int classes, LayerFactory factory) {
+        return lenet5(inChannels, imageSize, classes, 1f, factory);
+    }
+
+    /**
+     * {@link #lenet5(int, int, int, LayerFactory)} with the 6, 16, 120 and 84 channels and features multiplied by
+     * {@code width} (rounded, at least 1).
+     *
+     * @throws IllegalArgumentException if a size is not positive or the width is not positive and finite
+     */
+    public static NamedSequential lenet5(int inChannels, int imageSize, int classes, float width, LayerFactory factory) {
         checkInput("lenet5", inChannels, imageSize, classes);
+        if (!(width > 0) || Float.isInfinite(width)) {
+            throw new IllegalArgumentException("Zoo.lenet5: width multiplier must be positive and finite, got " + width);
+        }
+        int c1 = scaled(6, width);
+        int c2 = scaled(16, width);
+        int f1 = scaled(120, width);
+        int f2 = scaled(84, width);
         int pad = imageSize < 32 ? (32 - imageSize + 1) / 2 : 0;
         int side = ((imageSize + 2 * pad - 4) / 2 - 4) / 2;
         Sequential features = new Sequential();
-        features.add(conv(factory, "features.0", Conv2d.Config.of(inChannels, 6, 5, 1, pad)));
+        features.add(conv(factory, "features.0", Conv2d.Config.of(inChannels, c1, 5, 1, pad)));
         features.add(new ReLU());
         features.add(new MaxPool2d(2));
-        features.add(conv(factory, "features.3", Conv2d.Config.of(6, 16, 5, 1, 0)));
+        features.add(conv(factory, "features.3", Conv2d.Config.of(c1, c2, 5, 1, 0)));
         features.add(new ReLU());
         features.add(new MaxPool2d(2));
         Sequential classifier = new Sequential();
-        classifier.add(linear(factory, "classifier.0", 16 * side * side, 120));
+        classifier.add(linear(factory, "classifier.0", c2 * side * side, f1));
         classifier.add(new ReLU());
-        classifier.add(linear(factory, "classifier.2", 120, 84));
+        classifier.add(linear(factory, "classifier.2", f1, f2));
         classifier.add(new ReLU());
-        classifier.add(linear(factory, "classifier.4", 84, classes));
+        classifier.add(linear(factory, "classifier.4", f2, classes));
         return new NamedSequential().add("features", features).add("flatten", new Flatten()).add("classifier", classifier);
     }
 
@@ -274,21 +324,25 @@ public final class Zoo {
      * @throws IllegalArgumentException if a size is not positive
      */
     public static NamedSequential resnet18(int inChannels, int imageSize, int classes, LayerFactory factory) {
+        return resnet18(inChannels, imageSize, classes, 64, factory);
+    }
+
+    private static NamedSequential resnet18(int inChannels, int imageSize, int classes, int base, LayerFactory factory) {
         checkInput("resnet18", inChannels, imageSize, classes);
         NamedSequential net = new NamedSequential();
         if (imageSize <= SMALL_IMAGE) {
-            net.add("conv1", conv(factory, "conv1", Conv2d.Config.of(inChannels, 64, 3, 1, 1, 1, 1, false)));
+            net.add("conv1", conv(factory, "conv1", Conv2d.Config.of(inChannels, base, 3, 1, 1, 1, 1, false)));
         } else {
-            net.add("conv1", conv(factory, "conv1", Conv2d.Config.of(inChannels, 64, 7, 2, 3, 1, 1, false)));
+            net.add("conv1", conv(factory, "conv1", Conv2d.Config.of(inChannels, base, 7, 2, 3, 1, 1, false)));
         }
-        net.add("bn1", new BatchNorm2d(64));
+        net.add("bn1", new BatchNorm2d(base));
         net.add("relu", new ReLU());
         if (imageSize > SMALL_IMAGE) {
             net.add("maxpool", new MaxPool2d(3, 2, 1));
         }
-        int channels = 64;
+        int channels = base;
         for (int stage = 0; stage < 4; stage++) {
-            int out = 64 << stage;
+            int out = base << stage;
             String name = "layer" + (stage + 1);
             net.add(name, stage(factory, name, channels, out, 2, stage == 0 ? 1 : 2));
             channels = out;
@@ -335,7 +389,7 @@ public final class Zoo {
     /**
      * MobileNet v1 (Howard et al. 2017): {@code features.0} = conv 3×3 → 32α, BN, ReLU; {@code features.1..13} =
      * depthwise separable blocks (3×3 depthwise conv of the block's stride, BN, ReLU, 1×1 pointwise conv, BN,
-     * ReLU) to 64, 128, 128, 256, 256, 512 ×6, 1024, 1024 channels (times α, at least 1), stride 2 at the blocks to
+     * ReLU) to 64, 128, 128, 256, 256, 512 ×6, 1024, 1024 channels (times α, rounded, at least 1), stride 2 at the blocks to
      * 128, 256, 512 and the first 1024; then {@code avgpool} (global), {@code flatten}, {@code classifier} linear →
      * classes. Convs have no bias. The stem has stride 1 for images up to {@link #SMALL_IMAGE} px (the usual CIFAR
      * setting: 32 px end at 2×2) and 2 otherwise.
@@ -369,10 +423,6 @@ public final class Zoo {
         }
         return new NamedSequential().add("features", features).add("avgpool", new AdaptiveAvgPool2d(1)).add("flatten", new Flatten())
                 .add("classifier", linear(factory, "classifier", channels, classes));
-    }
-
-    private static int scaled(int channels, float alpha) {
-        return Math.max(1, (int) (channels * alpha));
     }
 
     // ------------------------------------------------------------------ helpers
