@@ -14,6 +14,7 @@ public final class DatasetNotFoundException extends IOException {
     /** @serial the folder or classpath location searched */
     private final String location;
     /** @serial the file names not found there */
+    @SuppressWarnings("serial") // an immutable list; exceptions are never Java-serialized by the library
     private final List<String> missing;
 
     /**

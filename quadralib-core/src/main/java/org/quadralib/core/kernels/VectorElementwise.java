@@ -1,7 +1,6 @@
 package org.quadralib.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.quadralib.core.kernels.Elementwise.BinaryOp;
@@ -157,7 +156,7 @@ final class VectorElementwise {
             if (i < e) {
                 s0 = s0.add(load(a, off + i));
             }
-            total += s0.add(s1).reduceLanes(VectorOperators.ADD);
+            total += VectorLanes.sum(s0.add(s1));
         }
         for (int i = v; i < n; i++) {
             total += a[off + i];

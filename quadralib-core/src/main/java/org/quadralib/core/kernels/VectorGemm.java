@@ -1,7 +1,6 @@
 package org.quadralib.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -91,10 +90,10 @@ final class VectorGemm extends PackedGemm {
                     s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
                     s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
                 }
-                float d0 = s0.reduceLanes(VectorOperators.ADD);
-                float d1 = s1.reduceLanes(VectorOperators.ADD);
-                float d2 = s2.reduceLanes(VectorOperators.ADD);
-                float d3 = s3.reduceLanes(VectorOperators.ADD);
+                float d0 = VectorLanes.sum(s0);
+                float d1 = VectorLanes.sum(s1);
+                float d2 = VectorLanes.sum(s2);
+                float d3 = VectorLanes.sum(s3);
                 for (int p = kv; p < k; p++) {
                     float av = a[ai + p];
                     d0 = Math.fma(av, b[b0 + p], d0);
@@ -113,7 +112,7 @@ final class VectorGemm extends PackedGemm {
                 for (int p = 0; p < kv; p += L) {
                     s0 = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bj + p), s0);
                 }
-                float d = s0.reduceLanes(VectorOperators.ADD);
+                float d = VectorLanes.sum(s0);
                 for (int p = kv; p < k; p++) {
                     d = Math.fma(a[ai + p], b[bj + p], d);
                 }

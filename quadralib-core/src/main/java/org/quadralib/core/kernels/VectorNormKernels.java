@@ -1,7 +1,6 @@
 package org.quadralib.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -39,7 +38,7 @@ final class VectorNormKernels {
                 FloatVector d0 = load(a, off + i).sub(m);
                 s0 = d0.fma(d0, s0);
             }
-            total += s0.add(s1).reduceLanes(VectorOperators.ADD);
+            total += VectorLanes.sum(s0.add(s1));
         }
         for (int i = v; i < n; i++) {
             double d = a[off + i] - mu;
@@ -61,8 +60,8 @@ final class VectorNormKernels {
                 sg = sg.add(gv);
                 sh = sh.add(gv.mul(load(x, xo + i).sub(m)).mul(iv));
             }
-            acc[0] += sg.reduceLanes(VectorOperators.ADD);
-            acc[1] += sh.reduceLanes(VectorOperators.ADD);
+            acc[0] += VectorLanes.sum(sg);
+            acc[1] += VectorLanes.sum(sh);
         }
         NormKernels.gradientSumsScalar(g, go, x, xo, n, mu, is, acc, v);
     }

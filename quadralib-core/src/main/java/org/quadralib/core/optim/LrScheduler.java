@@ -16,12 +16,17 @@ public abstract class LrScheduler {
      *
      * @param optimizer the optimizer whose parameter groups' learning rates this schedule sets
      */
+    @SuppressWarnings("this-escape") // applying factor(0) at once is the contract; factor must not need more than its step
     protected LrScheduler(Optimizer optimizer) {
         this.optimizer = optimizer;
         apply();
     }
 
-    /** The multiplier of the base learning rate at {@code step} (0-based). */
+    /**
+     * The multiplier of the base learning rate at {@code step} (0-based). Called once from this class's constructor,
+     * before a subclass's own fields are assigned: it may read the values an anonymous or local class captures
+     * (assigned before that call), not fields a subclass's constructor sets.
+     */
     protected abstract double factor(int step);
 
     /** Advances one step and applies the new rate. */
