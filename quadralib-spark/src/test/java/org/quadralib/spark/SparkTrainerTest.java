@@ -397,6 +397,27 @@ class SparkTrainerTest {
                 cost.toString());
     }
 
+    /** The module README's example, line for line, learns the rings. */
+    @Test
+    void readmeExampleLearnsTheRings() {
+        SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        ModelFactory factory = () -> {
+            Init.manualSeed(0);
+            return new Sequential(new QuadraticLinear(2, 16, NeuronType.PROPOSED), new ReLU(), new Linear(16, 2));
+        };
+        Module model = factory.build();
+        SparkData train = SparkData.fromDataset(sc, SyntheticData.rings(512, 1), 2);
+        DataLoader.Options batching = DataLoader.Options.defaults().withBatchSize(64).withShuffle(true).withSeed(1);
+        SparkTrainer trainer = new SparkTrainer(sc, factory, Trainer.Config.sgd(0.05f, 0.9f), 2);
+        History history = trainer.fit(model, train, batching, null, 15);
+
+        double accuracy = new Trainer(Trainer.Config.sgd(0.05f, 0.9f)).evaluate(model,
+                new DataLoader(SyntheticData.rings(400, 2), 400, false, 0)).accuracy();
+        assertTrue(accuracy >= 0.9, "README example reached " + accuracy + " on held-out rings");
+        train.release();
+    }
+
     @Test
     void aLossThatCannotTravelIsRejected() {
         Loss local = (output, labels) -> Loss.CROSS_ENTROPY.compute(output, labels);
