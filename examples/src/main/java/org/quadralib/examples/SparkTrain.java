@@ -44,7 +44,7 @@ final class SparkTrain implements Command {
 
     private static final Set<String> FLAGS = Set.of("--quadratic");
     private static final Set<String> VALUED = Set.of("--master", "--workers", "--data", "--model", "--epochs",
-            "--batch", "--lr", "--max-steps", "--train-size", "--checkpoint", "--seed");
+            "--batch", "--lr", "--max-steps", "--train-size", "--checkpoint", "--seed", "--spark-log");
 
     @Override
     public String name() {
@@ -73,6 +73,7 @@ final class SparkTrain implements Command {
                 "  --train-size N     first N training images of the embedded sample (default 0: all)",
                 "  --checkpoint DIR   write a checkpoint there after every epoch (resumable with the Trainer)",
                 "  --seed S           weights and data order (default 1)",
+                "  --spark-log LEVEL  Spark's log level: ERROR, WARN, INFO, ... (default ERROR)",
                 "");
     }
 
@@ -90,7 +91,7 @@ final class SparkTrain implements Command {
 
     /** The parsed command line. */
     record Options(String master, int workers, Path data, String model, boolean quadratic, int epochs, int batch,
-                   float lr, long maxSteps, int trainSize, Path checkpoint, long seed) {
+                   float lr, long maxSteps, int trainSize, Path checkpoint, long seed, String sparkLog) {
 
         static Options parse(List<String> args) throws UsageException {
             OptionReader r = new OptionReader("spark-train", args, FLAGS, VALUED);
@@ -106,6 +107,7 @@ final class SparkTrain implements Command {
             int trainSize = 0;
             Path checkpoint = null;
             long seed = 1;
+            String sparkLog = "ERROR";
             while (r.hasNext()) {
                 String option = r.next();
                 switch (option) {
@@ -121,8 +123,12 @@ final class SparkTrain implements Command {
                     case "--train-size" -> trainSize = (int) number(option, r.value());
                     case "--checkpoint" -> checkpoint = Path.of(r.value());
                     case "--seed" -> seed = (long) number(option, r.value());
+                    case "--spark-log" -> sparkLog = r.value().toUpperCase(Locale.ROOT);
                     default -> throw new IllegalStateException(option);
                 }
+            }
+            if (!List.of("ALL", "DEBUG", "ERROR", "FATAL", "INFO", "OFF", "TRACE", "WARN").contains(sparkLog)) {
+                throw new UsageException("unknown --spark-log level '" + sparkLog + "'");
             }
             if (!List.of("mlp", "lenet5").contains(model)) {
                 throw new UsageException("unknown model '" + model + "' for --model; models: mlp, lenet5");
@@ -138,7 +144,7 @@ final class SparkTrain implements Command {
                         + "--data whole)");
             }
             return new Options(master, workers, data, model, quadratic, epochs, batch, lr, maxSteps, trainSize,
-                    checkpoint, seed);
+                    checkpoint, seed, sparkLog);
         }
 
         private static int positive(String option, String value) throws UsageException {
@@ -185,7 +191,7 @@ final class SparkTrain implements Command {
             SparkConf conf = new SparkConf().setAppName("quadralib spark-train").setIfMissing("spark.master", o.master())
                     .setIfMissing("spark.ui.enabled", "false");
             try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-                sc.setLogLevel("WARN");
+                sc.setLogLevel(o.sparkLog());
                 SparkData train = files != null ? SparkData.fromFiles("idx", files)
                         : SparkData.fromDataset(sc, sample, o.workers());
                 err.printf(Locale.ROOT, "spark-train: %s%s on %,d images, master %s, %d workers, global batch %d%n",

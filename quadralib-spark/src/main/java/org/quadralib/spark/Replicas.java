@@ -11,7 +11,8 @@ import org.quadralib.layers.Module;
 /**
  * The model replicas of this JVM (an executor, or the driver in local mode), per training run: one per task
  * running at a time, built once and reused step after step (a replica holds no state between steps that matters:
- * every task loads the driver's weights before computing). A replica lost with its executor is simply built again.
+ * every task loads the driver's weights before computing). A replica lost with its executor is simply built again;
+ * an executor keeps the replicas of the newest run it has seen, so runs trained one after another do not pile up.
  */
 final class Replicas {
 
@@ -26,6 +27,10 @@ final class Replicas {
 
     /** An idle replica of run {@code run}, or a new one built by {@code factory}. */
     static Replica take(String run, ModelFactory factory) {
+        if (!IDLE.containsKey(run)) {
+            // A long-lived executor keeps the replicas of the newest run only; older runs' are garbage.
+            IDLE.keySet().removeIf(other -> !other.equals(run));
+        }
         Replica idle = IDLE.computeIfAbsent(run, k -> new ConcurrentLinkedDeque<>()).pollFirst();
         if (idle != null) {
             return idle;

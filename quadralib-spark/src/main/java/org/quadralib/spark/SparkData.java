@@ -208,6 +208,10 @@ public abstract class SparkData {
                     throw new UncheckedIOException("SparkData: cannot read " + p + " (" + f.name() + ")", e);
                 }
                 int[] owner = partitionOf.value();
+                if (data.size() != owner.length) {
+                    throw new IllegalStateException("SparkData: " + p + " (" + f.name() + ") holds " + data.size()
+                            + " samples on this executor, " + owner.length + " on the driver");
+                }
                 List<Shard.IndexedSample> mine = new ArrayList<>();
                 for (int i = 0; i < owner.length; i++) {
                     if (owner[i] == partition) {
