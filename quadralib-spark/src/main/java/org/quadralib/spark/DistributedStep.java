@@ -158,6 +158,8 @@ final class DistributedStep implements GradientStep, TrainingListener {
         }
         placement = sc.broadcast(owner);
         shards = data.place(sc, placement, workers).persist(StorageLevel.MEMORY_AND_DISK());
+        // Placed now, in a job of its own, so every step is one stage.
+        shards.count();
         placedEpoch = e;
     }
 
