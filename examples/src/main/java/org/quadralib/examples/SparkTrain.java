@@ -68,7 +68,7 @@ final class SparkTrain implements Command {
                 "  --quadratic        train the PROPOSED quadratic twin (hybrid back-propagation, linear start)",
                 "  --epochs N         epochs (default 1)",
                 "  --batch B          global batch, split over the workers (default 64)",
-                "  --lr RATE          SGD learning rate, momentum 0.9 (default 0.01)",
+                "  --lr RATE          SGD learning rate, momentum 0.9 (default 0.05; the pixels are not normalised)",
                 "  --max-steps N      stop after N steps (default 0: no limit)",
                 "  --train-size N     first N training images of the embedded sample (default 0: all)",
                 "  --checkpoint DIR   write a checkpoint there after every epoch (resumable with the Trainer)",
@@ -102,7 +102,7 @@ final class SparkTrain implements Command {
             boolean quadratic = false;
             int epochs = 1;
             int batch = 64;
-            float lr = 0.01f;
+            float lr = 0.05f;
             long maxSteps = 0;
             int trainSize = 0;
             Path checkpoint = null;

@@ -28,7 +28,7 @@ import scala.reflect.ClassTag$;
 /**
  * The driver's side of a distributed step, plugged into the {@link org.quadralib.layers.train.Trainer}: told the
  * epoch by {@link #onEpochStart}, it places the epoch's samples on the partitions; given a batch of global sample
- * indices, it broadcasts the driver's weights, runs one job in which partition {@code j} computes
+ * indices, it ships the driver's weights with the step's task, runs one job in which partition {@code j} computes
  * {@code (n_j/n)·∇L_j} on its share of {@code n_j} samples, sums the results in partition order and writes the sum
  * into the driver model's gradients (and the weighted mean of the replicas' buffers into its buffers).
  */
@@ -109,20 +109,16 @@ final class DistributedStep implements GradientStep, TrainingListener {
         phases.accept(StepPhase.FORWARD);
         float[] state = FlatState.pack(model);
         int resultLength = state.length + 3;
-        Broadcast<float[]> weights = sc.broadcast(state);
-        float[] sum;
-        try {
-            PartitionStep task = new PartitionStep(weights, shares, factory, workerLoss, run, data.sampleShape(),
-                    indices.length, resultLength, steps, probe);
-            JavaRDD<float[]> results = shards.mapPartitionsWithIndex(task, true);
-            sum = switch (reduction) {
-                case DRIVER -> sumInOrder(results.collect(), resultLength);
-                case TREE -> results.treeAggregate(new float[resultLength], DistributedStep::combine,
-                        DistributedStep::combine, 2);
-            };
-        } finally {
-            weights.destroy();
-        }
+        // The weights travel inside the task: Spark broadcasts each stage's serialized task once per executor, so
+        // a broadcast of our own would only add a block to register and remove every step.
+        PartitionStep task = new PartitionStep(state, shares, factory, workerLoss, run, data.sampleShape(),
+                indices.length, resultLength, steps, probe);
+        JavaRDD<float[]> results = shards.mapPartitionsWithIndex(task, true);
+        float[] sum = switch (reduction) {
+            case DRIVER -> sumInOrder(results.collect(), resultLength);
+            case TREE -> results.treeAggregate(new float[resultLength], DistributedStep::combine,
+                    DistributedStep::combine, 2);
+        };
         phases.accept(StepPhase.BACKWARD);
         FlatState.setGradientsAndBuffers(model, sum);
         steps++;
@@ -158,6 +154,8 @@ final class DistributedStep implements GradientStep, TrainingListener {
         }
         placement = sc.broadcast(owner);
         shards = data.place(sc, placement, workers).persist(StorageLevel.MEMORY_AND_DISK());
+        // Placed now, in a job of its own, so every step is one stage.
+        shards.count();
         placedEpoch = e;
     }
 
@@ -217,7 +215,7 @@ final class DistributedStep implements GradientStep, TrainingListener {
     private static final class PartitionStep implements Function2<Integer, Iterator<Shard>, Iterator<float[]>> {
         private static final long serialVersionUID = 1L;
 
-        private final Broadcast<float[]> weights;
+        private final float[] weights;
         private final int[][] shares;
         private final ModelFactory factory;
         private final Loss loss;
@@ -228,7 +226,7 @@ final class DistributedStep implements GradientStep, TrainingListener {
         private final long step;
         private final TaskProbe probe;
 
-        PartitionStep(Broadcast<float[]> weights, int[][] shares, ModelFactory factory, Loss loss, String run,
+        PartitionStep(float[] weights, int[][] shares, ModelFactory factory, Loss loss, String run,
                       int[] sampleShape, int globalBatch, int resultLength, long step, TaskProbe probe) {
             this.weights = weights;
             this.shares = shares;
@@ -253,7 +251,7 @@ final class DistributedStep implements GradientStep, TrainingListener {
                 Replicas.Replica replica = Replicas.take(run, factory);
                 try {
                     Module model = replica.model();
-                    FlatState.unpack(weights.value(), model);
+                    FlatState.unpack(weights, model);
                     model.zeroGrad();
                     try (MemoryScope scope = MemoryScope.open(replica.pool())) {
                         DataLoader.Batch batch = shard.batch(share, sampleShape);

@@ -26,7 +26,8 @@ import org.quadralib.layers.train.TrainingListener;
  * <p><b>One step.</b> The driver holds the model and its optimizer. For a global batch of {@code n} samples
  * (the batching's batch size; the order is the one a single-machine {@link DataLoader} with the same options
  * walks), partition {@code j} takes the samples at positions {@code [j·n/k, (j+1)·n/k)}, {@code n_j} of them. The
- * driver broadcasts its weights; each partition loads them into its replica, runs
+ * driver ships its weights with the step's task (which Spark broadcasts once per executor); each partition loads
+ * them into its replica, runs
  * {@link GradientStep#local} (forward, loss, back-propagation: hybrid back-propagation included) on its share and
  * returns {@code (n_j/n)·∇L_j}, where {@code L_j} is the mean loss over its share; the driver sums those in
  * partition order, which gives {@code ∇L} of the mean loss over the whole batch, and the trainer clips it (global
@@ -48,7 +49,7 @@ import org.quadralib.layers.train.TrainingListener;
  * single-machine {@code Trainer} over a {@link DataLoader} with the same batching, and the other way round.
  *
  * <p><b>Faults.</b> A failed task is retried by Spark with the same weights and share (tasks are pure functions
- * of the broadcast weights and the placed data), so training continues on the same trajectory. The model and the
+ * of the weights they carry and the placed data), so training continues on the same trajectory. The model and the
  * optimizer live on the driver: losing executors between steps loses nothing but cached data and replicas, which
  * Spark recomputes from lineage and the next task rebuilds.
  *

@@ -1,9 +1,9 @@
 package org.quadralib.spark;
 
 /**
- * What one distributed step cost. Bytes are counted as Spark's serializer writes them (the weights broadcast to
- * every executor, each partition's result sent back to the driver); task bookkeeping Spark adds around them (task
- * metrics, a few hundred bytes) is not included.
+ * What one distributed step cost. Bytes are counted as Spark's serializer writes them (the weights, which travel in
+ * the step's serialized task that Spark broadcasts once per executor, and each partition's result sent back to the
+ * driver); what Spark adds around them (the rest of the task, task metrics: a few hundred bytes) is not included.
  *
  * @param workers       partitions that computed a share of the batch
  * @param weightBytes   serialized weights (parameters and buffers) each executor fetches once per step

@@ -77,7 +77,10 @@ class SparkTrainerTest {
         Parallel.setThreads(1);
         session = SparkSession.builder().master("local[2,4]").appName("quadralib-spark-test")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                .config("spark.driver.host", "127.0.0.1").getOrCreate();
+                .config("spark.driver.host", "127.0.0.1")
+                // Tiny test frames: interpreting the few SQL expressions beats compiling them.
+                .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+                .getOrCreate();
         sc = JavaSparkContext.fromSparkContext(session.sparkContext());
     }
 
@@ -175,10 +178,10 @@ class SparkTrainerTest {
         Module driver = proposed();
         Module tree = proposed();
         SparkData train = SparkData.fromDataset(sc, data(), 2);
-        new SparkTrainer(sc, SparkTrainerTest::proposed, config().withMaxSteps(8), 4, SparkTrainer.Reduction.DRIVER)
-                .fit(driver, train, batching(), null, 2);
-        new SparkTrainer(sc, SparkTrainerTest::proposed, config().withMaxSteps(8), 4, SparkTrainer.Reduction.TREE)
-                .fit(tree, train, batching(), null, 2);
+        new SparkTrainer(sc, SparkTrainerTest::proposed, config().withMaxSteps(4), 4, SparkTrainer.Reduction.DRIVER)
+                .fit(driver, train, batching(), null, 1);
+        new SparkTrainer(sc, SparkTrainerTest::proposed, config().withMaxSteps(4), 4, SparkTrainer.Reduction.TREE)
+                .fit(tree, train, batching(), null, 1);
         assertSameState(driver, tree, 1e-6f);
         train.release();
     }
@@ -199,13 +202,13 @@ class SparkTrainerTest {
         assertEquals(24, rest.steps());
         assertSameState(straight, resumedHere, TOLERANCE);
 
-        // One machine, 10 steps, checkpoint; Spark resumes to the end.
+        // One machine, 18 steps (epoch 3, batch 0), checkpoint; Spark resumes to the end.
         Module local = proposed();
-        Checkpointing localAt10 = new Checkpointing(dir.resolve("local"), 10, false, 0);
-        new Trainer(config().withMaxSteps(10), localAt10).fit(local, new DataLoader(data(), batching()), null, EPOCHS);
+        Checkpointing localAt18 = new Checkpointing(dir.resolve("local"), 18, false, 0);
+        new Trainer(config().withMaxSteps(18), localAt18).fit(local, new DataLoader(data(), batching()), null, EPOCHS);
         Module resumedOnSpark = proposed();
         History sparkRest = new SparkTrainer(sc, SparkTrainerTest::proposed, config(), 2)
-                .resume(localAt10.lastSaved(), resumedOnSpark, train, batching(), null, EPOCHS);
+                .resume(localAt18.lastSaved(), resumedOnSpark, train, batching(), null, EPOCHS);
         assertEquals(24, sparkRest.steps());
         assertEquals(EPOCHS, sparkRest.epochs().size());
         assertSameState(straight, resumedOnSpark, TOLERANCE);
@@ -214,11 +217,11 @@ class SparkTrainerTest {
 
     private static Module cleanRun;
 
-    /** Two epochs of the first-order model on 2 workers with nothing going wrong (computed once). */
-    private Module cleanTwoEpochs(SparkData train) {
+    /** One epoch (6 steps) of the first-order model on 2 workers with nothing going wrong (computed once). */
+    private Module cleanEpoch(SparkData train) {
         if (cleanRun == null) {
             Module clean = firstOrder();
-            spark(clean, SparkTrainerTest::firstOrder, 2, train, 2);
+            spark(clean, SparkTrainerTest::firstOrder, 2, train, 1);
             cleanRun = clean;
         }
         return cleanRun;
@@ -227,19 +230,19 @@ class SparkTrainerTest {
     @Test
     void aFailedTaskIsRetriedAndTheRunIsBitIdentical() {
         SparkData train = SparkData.fromDataset(sc, data(), 2);
-        Module clean = cleanTwoEpochs(train);
+        Module clean = cleanEpoch(train);
 
         Module faulty = firstOrder();
         SparkTrainer trainer = new SparkTrainer(sc, SparkTrainerTest::firstOrder, config(), 2);
         INJECTED.set(0);
-        // Step 5, partition 1, first attempt: fails after its gradient is computed (mid-step).
+        // Step 3, partition 1, first attempt: fails after its gradient is computed (mid-step).
         trainer.setProbe((step, partition, attempt) -> {
-            if (step == 5 && partition == 1 && attempt == 0) {
+            if (step == 3 && partition == 1 && attempt == 0) {
                 INJECTED.incrementAndGet();
                 throw new IllegalStateException("injected task failure");
             }
         });
-        trainer.fit(faulty, train, batching(), null, 2);
+        trainer.fit(faulty, train, batching(), null, 1);
         assertEquals(1, INJECTED.get());
         assertSameState(clean, faulty, 0f);
         train.release();
@@ -248,7 +251,7 @@ class SparkTrainerTest {
     @Test
     void losingExecutorStateBetweenStepsLosesNothing() {
         SparkData train = SparkData.fromDataset(sc, data(), 2);
-        Module clean = cleanTwoEpochs(train);
+        Module clean = cleanEpoch(train);
 
         Module model = firstOrder();
         SparkTrainer[] trainer = new SparkTrainer[1];
@@ -256,14 +259,14 @@ class SparkTrainerTest {
         TrainingListener loseExecutors = new TrainingListener() {
             @Override
             public void onBatchEnd(TrainingContext context, BatchResult result) {
-                if (context.globalStep() == 3 || context.globalStep() == 8) {
+                if (context.globalStep() == 2 || context.globalStep() == 4) {
                     trainer[0].forgetExecutorState();
                     dropped.incrementAndGet();
                 }
             }
         };
         trainer[0] = new SparkTrainer(sc, SparkTrainerTest::firstOrder, config(), 2, loseExecutors);
-        trainer[0].fit(model, train, batching(), null, 2);
+        trainer[0].fit(model, train, batching(), null, 1);
         assertEquals(2, dropped.get());
         assertSameState(clean, model, 0f);
         train.release();
@@ -342,9 +345,9 @@ class SparkTrainerTest {
         org.apache.spark.sql.Dataset<Row> frame = session.createDataFrame(rows, schema);
         SparkData train = SparkData.fromRows(frame, "features", "label", new int[] {2}, 2);
         assertEquals(SAMPLES, train.size());
-        Module single = singleMachine(SparkTrainerTest::firstOrder, 2);
+        Module single = singleMachine(SparkTrainerTest::firstOrder, 1);
         Module distributed = firstOrder();
-        spark(distributed, SparkTrainerTest::firstOrder, 2, train, 2);
+        spark(distributed, SparkTrainerTest::firstOrder, 2, train, 1);
         assertSameState(single, distributed, TOLERANCE);
         train.release();
 
@@ -380,10 +383,10 @@ class SparkTrainerTest {
         Trainer.Config sgd = Trainer.Config.sgd(0.01f, 0.9f);
         Module single = factory.build();
         Dataset local = DatasetFormat.IDX.open(paths);
-        new Trainer(sgd).fit(single, new DataLoader(local, options), null, 3);
+        new Trainer(sgd).fit(single, new DataLoader(local, options), null, 2);
         Module distributed = factory.build();
         SparkTrainer trainer = new SparkTrainer(sc, factory, sgd, 2);
-        trainer.fit(distributed, train, options, null, 3);
+        trainer.fit(distributed, train, options, null, 2);
         assertSameState(single, distributed, TOLERANCE);
 
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
@@ -392,10 +395,30 @@ class SparkTrainerTest {
     }
 
     @Test
-    void theStepCostIsTheSerializedWeightsInAndTheGradientOut() {
+    void theStepCostIsTheSerializedWeightsInAndTheGradientOut() throws InterruptedException {
         Module model = proposed();
         SparkTrainer trainer = new SparkTrainer(sc, SparkTrainerTest::proposed, config().withMaxSteps(2), 2);
-        trainer.fit(model, SparkData.fromDataset(sc, data(), 2), batching(), null, 1);
+        // What Spark itself counts: the serialized result of every task (ours plus its task metrics).
+        java.util.concurrent.ConcurrentLinkedQueue<Long> resultSizes = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.concurrent.CountDownLatch stepTasks = new java.util.concurrent.CountDownLatch(4);
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                long size = end.taskMetrics().resultSize();
+                if (size > 4 * FlatState.stateLength(proposed())) {
+                    resultSizes.add(size);
+                    stepTasks.countDown();
+                }
+            }
+        };
+        sc.sc().addSparkListener(listener);
+        try {
+            trainer.fit(model, SparkData.fromDataset(sc, data(), 2), batching(), null, 1);
+            // The listener bus delivers events asynchronously: wait for the 2 steps × 2 tasks.
+            assertTrue(stepTasks.await(30, java.util.concurrent.TimeUnit.SECONDS), "task results seen: " + resultSizes);
+        } finally {
+            sc.sc().removeSparkListener(listener);
+        }
         StepCost cost = trainer.lastStepCost();
         assertNotNull(cost);
         long state = FlatState.stateLength(model);
@@ -405,6 +428,9 @@ class SparkTrainerTest {
         assertTrue(cost.weightBytes() >= 4 * state && cost.weightBytes() < 4 * state + 128, cost.toString());
         assertTrue(cost.resultBytes() >= 4 * (state + 3) && cost.resultBytes() < 4 * (state + 3) + 128,
                 cost.toString());
+        for (long size : resultSizes) {
+            assertTrue(size >= cost.resultBytes() && size < cost.resultBytes() + 4096, size + " vs " + cost);
+        }
     }
 
     /** The module README's example, line for line, learns the rings. */
@@ -419,11 +445,11 @@ class SparkTrainerTest {
         Module model = factory.build();
         SparkData train = SparkData.fromDataset(sc, SyntheticData.rings(512, 1), 2);
         DataLoader.Options batching = DataLoader.Options.defaults().withBatchSize(64).withShuffle(true).withSeed(1);
-        SparkTrainer trainer = new SparkTrainer(sc, factory, Trainer.Config.sgd(0.1f, 0.9f), 2);
-        History history = trainer.fit(model, train, batching, null, 8);
-        assertEquals(64, history.steps());
+        SparkTrainer trainer = new SparkTrainer(sc, factory, Trainer.Config.sgd(0.3f, 0.9f), 2);
+        History history = trainer.fit(model, train, batching, null, 4);
+        assertEquals(32, history.steps());
 
-        double accuracy = new Trainer(Trainer.Config.sgd(0.1f, 0.9f)).evaluate(model,
+        double accuracy = new Trainer(Trainer.Config.sgd(0.3f, 0.9f)).evaluate(model,
                 new DataLoader(SyntheticData.rings(400, 2), 400, false, 0)).accuracy();
         assertTrue(accuracy >= 0.95, "README example reached " + accuracy + " on held-out rings");
         train.release();
