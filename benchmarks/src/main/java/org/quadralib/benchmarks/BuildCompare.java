@@ -15,7 +15,7 @@ import java.util.Random;
 
 /**
  * Compares the GEMM of two or more builds of the library in one JVM, on a host whose speed drifts by tens of
- * percent from second to second (see benchmarks/README.md). Each build gets its own class loader, so each has its
+ * percent from second to second (see benchmarks/HISTORY.md). Each build gets its own class loader, so each has its
  * own {@code Gemm}, worker pool and JIT-compiled kernels; the builds then run each shape in turn, in slices of a
  * fixed duration, and every slice of a build is divided by the same slice of the first build. The host's phases
  * hit all builds alike, and the median of those paired ratios is steady where the rates themselves are not.

@@ -10,13 +10,9 @@ import org.quadralib.core.Shapes;
  * <p>The arrays are taken as they are, not copied (a training set can be hundreds of megabytes); do not modify
  * them afterwards.
  */
-public final class ArrayDataset implements Dataset {
+public final class ArrayDataset extends LabelledArrays {
 
     private final float[] features;
-    private final int[] labels;
-    private final int[] sampleShape;
-    private final int sampleSize;
-    private final int numClasses;
 
     /**
      * A data set of {@code labels.length} samples of shape {@code sampleShape}.
@@ -29,8 +25,13 @@ public final class ArrayDataset implements Dataset {
      *                                  {@code [0, numClasses)}
      */
     public ArrayDataset(float[] features, int[] labels, int[] sampleShape, int numClasses) {
-        this.sampleShape = sampleShape.clone();
-        this.sampleSize = Shapes.numel(this.sampleShape);
+        super(labels, checked(features, labels, sampleShape, numClasses), numClasses);
+        this.features = features;
+    }
+
+    /** {@code sampleShape}, once the lengths and labels agree with it. */
+    private static int[] checked(float[] features, int[] labels, int[] sampleShape, int numClasses) {
+        int sampleSize = Shapes.numel(sampleShape);
         if ((long) labels.length * sampleSize != features.length) {
             throw new IllegalArgumentException("ArrayDataset: " + labels.length + " labels of samples shaped "
                     + Shapes.str(sampleShape) + " need " + (long) labels.length * sampleSize + " features, got "
@@ -45,9 +46,7 @@ public final class ArrayDataset implements Dataset {
                         + " is outside [0, " + numClasses + ")");
             }
         }
-        this.features = features;
-        this.labels = labels;
-        this.numClasses = numClasses;
+        return sampleShape;
     }
 
     /**
@@ -72,35 +71,9 @@ public final class ArrayDataset implements Dataset {
     }
 
     @Override
-    public int size() {
-        return labels.length;
-    }
-
-    @Override
-    public int[] sampleShape() {
-        return sampleShape.clone();
-    }
-
-    @Override
-    public int sampleSize() {
-        return sampleSize;
-    }
-
-    @Override
     public void copySample(int index, float[] dst, int dstOff) {
         checkIndex(index);
         System.arraycopy(features, index * sampleSize, dst, dstOff, sampleSize);
-    }
-
-    @Override
-    public int label(int index) {
-        checkIndex(index);
-        return labels[index];
-    }
-
-    @Override
-    public int numClasses() {
-        return numClasses;
     }
 
     /**
@@ -116,7 +89,7 @@ public final class ArrayDataset implements Dataset {
             copySample(indices[i], f, i * sampleSize);
             l[i] = labels[indices[i]];
         }
-        return new ArrayDataset(f, l, sampleShape, numClasses);
+        return new ArrayDataset(f, l, sampleShape(), numClasses());
     }
 
     /**
@@ -143,11 +116,5 @@ public final class ArrayDataset implements Dataset {
         int[] order = Permutations.shuffled(size(), new Rng(seed));
         int k = (int) Math.round(size() * firstFraction);
         return new Split(subset(Arrays.copyOfRange(order, 0, k)), subset(Arrays.copyOfRange(order, k, order.length)));
-    }
-
-    private void checkIndex(int index) {
-        if (index < 0 || index >= labels.length) {
-            throw new IndexOutOfBoundsException("sample " + index + " of a data set of " + labels.length);
-        }
     }
 }

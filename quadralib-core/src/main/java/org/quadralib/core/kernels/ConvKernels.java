@@ -47,7 +47,7 @@ public final class ConvKernels {
      * Whether the forward pass of a 3×3 stride-1 convolution with at least 16 channels on both sides runs by
      * Winograd's F(2×2, 3×3) ({@code Winograd}: 2.25× fewer multiplications) rather than im2col + GEMM. On by default;
      * the two differ by float rounding only. The gradients always run by im2col + GEMM (see
-     * {@code benchmarks/README.md} for why).
+     * {@code benchmarks/HISTORY.md} for why).
      */
     public static boolean winogradEnabled() {
         return winograd;

@@ -23,8 +23,6 @@ public final class Elementwise {
     /** Grain size: below this many elements a loop runs on the calling thread. */
     public static final int GRAIN = 1 << 15;
 
-    /** Whether contiguous runs take the Vector API; {@link VectorElementwise} is only linked when this is true. */
-
     private Elementwise() {
     }
 

@@ -15,7 +15,7 @@ import java.util.Objects;
  * <p>Kernels: {@link Kernel#VECTOR}, a register-blocked FMA kernel on the JDK Vector API, runs when the
  * {@code jdk.incubator.vector} module is present (start the JVM with
  * {@code --add-modules=jdk.incubator.vector}); otherwise the plain-Java packed kernel {@link Kernel#SCALAR}
- * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/README.md}). {@link Simd} makes
+ * runs, which measured faster than {@link Kernel#EJML} (see {@code benchmarks/HISTORY.md}). {@link Simd} makes
  * the choice and logs it.
  *
  * <p>Two small shapes skip the packing: {@code A·Bᵀ} with at most 4096 outputs runs as dot products of stored

@@ -13,8 +13,6 @@ import java.util.Arrays;
  */
 final class Im2Col {
 
-    /** Whether runs are copied on the Vector API; {@link VectorElementwise} is only linked when this is true. */
-
     private Im2Col() {
     }
 

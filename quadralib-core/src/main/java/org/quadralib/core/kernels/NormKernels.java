@@ -13,8 +13,6 @@ package org.quadralib.core.kernels;
  */
 public final class NormKernels {
 
-    /** Whether the Vector API versions run; {@link VectorNormKernels} is only linked when this is true. */
-
     private NormKernels() {
     }
 

@@ -8,8 +8,6 @@ package org.quadralib.core.kernels;
  */
 public final class QuadraticKernels {
 
-    /** Whether the Vector API versions run; {@link VectorQuadraticKernels} is only linked when this is true. */
-
     private QuadraticKernels() {
     }
 

@@ -26,8 +26,6 @@ public final class UnaryKernels {
         /** x·Φ(x), Φ the standard normal CDF (exact, erf-based, as PyTorch's default). */ GELU
     }
 
-    /** Whether ReLU runs on the Vector API ({@link VectorUnary}); its class is only linked when this is true. */
-
     private UnaryKernels() {
     }
 
