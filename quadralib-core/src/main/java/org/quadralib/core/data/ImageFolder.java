@@ -219,6 +219,7 @@ public final class ImageFolder {
         double x0 = (srcW - sx * outW) / 2;
         int[] rgb = image.getRGB(0, 0, srcW, srcH, null, 0, srcW); // ARGB, any source colour model
         int plane = outH * outW;
+        double[] c = new double[3];
         for (int y = 0; y < outH; y++) {
             double fy = Math.max(0, Math.min(srcH - 1, (y + 0.5) * sy - 0.5 + y0));
             int ya = (int) fy;
@@ -229,7 +230,6 @@ public final class ImageFolder {
                 int xa = (int) fx;
                 int xb = Math.min(xa + 1, srcW - 1);
                 double wx = fx - xa;
-                double[] c = new double[3];
                 for (int k = 0; k < 3; k++) {
                     int shift = 16 - 8 * k; // red, green, blue
                     double top = (1 - wx) * channel(rgb[ya * srcW + xa], shift) + wx * channel(rgb[ya * srcW + xb], shift);
