@@ -253,8 +253,8 @@ class QuadraticLayerTest {
         QuadraticOptions d = QuadraticOptions.DEFAULT;
         assertMessage("QuadraticLinear(in=3, out=2, T3): linearStart needs a linear term",
                 () -> new QuadraticLinear(3, 2, NeuronType.T3, d.withLinearStart(true)));
-        assertMessage("QuadraticLinear(in=3, out=2, T2): branchNorm normalises branch outputs before their product, and T2",
-                () -> new QuadraticLinear(3, 2, NeuronType.T2, d.withBranchNorm(true)));
+        assertMessage("QuadraticLinear(in=3, out=2, T1_2): branchNorm normalises branch outputs before their product or the square branch, and T1_2",
+                () -> new QuadraticLinear(3, 2, NeuronType.T1_2, d.withBranchNorm(true)));
         assertMessage("QuadraticLinear(in=3, out=2, PROPOSED): linearTerm=false is only for T1",
                 () -> new QuadraticLinear(3, 2, NeuronType.PROPOSED, d.withLinearTerm(false)));
         assertMessage("QuadraticLinear(in=3, out=2, T1): linearStart needs a linear term",
