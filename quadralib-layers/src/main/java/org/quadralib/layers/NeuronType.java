@@ -110,7 +110,7 @@ public enum NeuronType {
      * linear term it has no linear start; its offset starts at 1, so the square starts nearly linear.
      */
     POLY("Poly", "(W_a x + b_a)² + b", new Declaration(
-            List.of(Branch.quadratic("a").withBias(true, Fill.ONE, Fill.ONE)),
+            List.of(Branch.quadratic("a").withBias(true, Fill.ONE, Fill.ONE).withoutNorm()),
             List.of(new Term.Product("a", "a"), Term.Constant.LINEAR), null, false));
 
     /** How a weight or bias starts: U(±1/√n) (PyTorch's default for fan-in n), zeros or ones. */
@@ -125,7 +125,8 @@ public enum NeuronType {
      * @param init the weight's start
      * @param linearStartInit the weight's start under {@link QuadraticOptions#linearStart()}
      * @param bias the branch bias, or null for none
-     * @param norm γ and β a branch norm on this branch starts from ({@code {1, 0}} as a fresh batch norm)
+     * @param norm γ and β a branch norm on this branch starts from ({@code {1, 0}} as a fresh batch norm), or null if
+     *     branch norm does not apply to it (POLY: a norm would cancel the kernel's offset)
      * @param optional true if {@link QuadraticOptions#linearTerm()} {@code = false} drops the branch (T1's linear term)
      */
     public record Branch(String name, boolean quadratic, Fill init, Fill linearStartInit, BranchBias bias, float[] norm,
@@ -136,7 +137,7 @@ public enum NeuronType {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(init, "init");
             Objects.requireNonNull(linearStartInit, "linearStartInit");
-            norm = norm.clone();
+            norm = norm == null ? null : norm.clone();
         }
 
         /** A quadratic branch with U(±1/√n) weights. */
@@ -162,6 +163,10 @@ public enum NeuronType {
                     optional);
         }
 
+        Branch withoutNorm() {
+            return new Branch(name, quadratic, init, linearStartInit, bias, null, optional);
+        }
+
         Branch withNorm(float gamma, float beta) {
             return new Branch(name, quadratic, init, linearStartInit, bias, new float[] {gamma, beta}, optional);
         }
@@ -171,10 +176,10 @@ public enum NeuronType {
             return "weight_" + name;
         }
 
-        /** γ and β a branch norm on this branch starts from. */
+        /** γ and β a branch norm on this branch starts from, or null if branch norm does not apply to it. */
         @Override
         public float[] norm() {
-            return norm.clone();
+            return norm == null ? null : norm.clone();
         }
     }
 
@@ -435,7 +440,8 @@ public enum NeuronType {
 
     /**
      * True if branch normalisation applies: a batch norm on each product branch before the product, or on T2's square
-     * branch {@code W (x∘x)}. Every type but T1 and T1_2, whose quadratic forms have no branch output to normalise.
+     * branch {@code W (x∘x)}. Every type but T1 and T1_2, whose quadratic forms have no branch output to normalise,
+     * and POLY, whose offset a norm would cancel.
      */
     public boolean supportsBranchNorm() {
         return !normalisedBranches().isEmpty();
@@ -449,9 +455,14 @@ public enum NeuronType {
         return declaration.trainsWithBranchNorm();
     }
 
-    /** The branches a branch norm normalises: the product's, then the square branch. */
+    /** The branches a branch norm normalises: the product's, then a normalised square branch. */
     List<String> normalisedBranches() {
-        List<String> out = new ArrayList<>(productBranchNames());
+        List<String> out = new ArrayList<>();
+        for (String b : productBranchNames()) {
+            if (declaration.branch(b).norm() != null) {
+                out.add(b);
+            }
+        }
         Term.Square sq = declaration.term(Term.Square.class);
         if (sq != null && sq.normalised()) {
             out.add(sq.branch());

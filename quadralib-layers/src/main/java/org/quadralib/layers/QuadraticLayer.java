@@ -148,7 +148,9 @@ public abstract class QuadraticLayer extends Module {
         norms = new BatchNorm[productNames.size()];
         if (options.branchNorm()) {
             for (int k = 0; k < norms.length; k++) {
-                norms[k] = norm(productNames.get(k), normFactory);
+                if (dec.branch(productNames.get(k)).norm() != null) {
+                    norms[k] = norm(productNames.get(k), normFactory);
+                }
             }
             NeuronType.Term.Square square = dec.term(NeuronType.Term.Square.class);
             if (square != null && square.normalised()) {

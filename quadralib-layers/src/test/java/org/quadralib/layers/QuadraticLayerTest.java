@@ -41,6 +41,11 @@ class QuadraticLayerTest {
                 m.put("weight_a", true);
                 m.put("bias", false);
             }
+            case POLY -> {
+                m.put("weight_a", true);
+                m.put("bias_a", true);
+                m.put("bias", false);
+            }
             case T4, T1_2 -> {
                 m.put("weight_a", true);
                 m.put("weight_b", true);
@@ -93,7 +98,7 @@ class QuadraticLayerTest {
         assertArrayEquals(form ? new int[] {4, 5, 5} : new int[] {4, 5}, lin.localParameters().values().iterator().next().tensor().shape());
         assertArrayEquals(form ? new int[] {4, 18, 18} : new int[] {4, 2, 3, 3},
                 conv.localParameters().values().iterator().next().tensor().shape());
-        assertEquals((long) 4 * t.weightsPerOutput(5) + 4 * (t == NeuronType.T2_4 ? 3 : 1), lin.parameterCount());
+        assertEquals((long) 4 * t.weightsPerOutput(5) + 4 * (t == NeuronType.T2_4 ? 3 : t == NeuronType.POLY ? 2 : 1), lin.parameterCount());
     }
 
     @Test
@@ -187,7 +192,7 @@ class QuadraticLayerTest {
     void maskedQuadraticTermLeavesTheLinearTermOnly(NeuronType t) {
         Rng rng = new Rng(9);
         for (BackpropMode mode : BackpropMode.values()) {
-            QuadraticOptions o = QuadraticOptions.DEFAULT.withMode(mode).withBranchNorm(t.hasProductBranches());
+            QuadraticOptions o = QuadraticOptions.DEFAULT.withMode(mode).withBranchNorm(t.supportsBranchNorm());
             for (QuadraticLayer layer : new QuadraticLayer[] {new QuadraticLinear(6, 5, t, o), new QuadraticConv2d(2, 4, 3, 1, 1, 1, 2, t, o)}) {
                 Tensor x = layer instanceof QuadraticConv2d ? Tensor.randn(rng, 2, 2, 5, 5) : Tensor.randn(rng, 3, 6);
                 float[] full = layer.forward(x).toFloatArray();
