@@ -455,6 +455,15 @@ public enum NeuronType {
         return declaration.trainsWithBranchNorm();
     }
 
+    /**
+     * True if the linear start sets a branch bias to 1 (T2_4's {@code b_g}, so that {@code W_g x + b_g = 1}), so that a
+     * linear start needs biases even where the first-order layer has none.
+     */
+    public boolean linearStartNeedsBias() {
+        return hasLinearTerm() && declaration.branches().stream()
+                .anyMatch(b -> b.bias() != null && b.bias().linearStartInit() == Fill.ONE);
+    }
+
     /** The branches a branch norm normalises: the product's, then a normalised square branch. */
     List<String> normalisedBranches() {
         List<String> out = new ArrayList<>();

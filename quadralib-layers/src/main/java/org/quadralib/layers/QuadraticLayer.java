@@ -11,6 +11,7 @@ import java.util.function.IntFunction;
 
 import org.quadralib.core.F;
 import org.quadralib.core.GradMode;
+import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.layers.QuadraticOptions.BackpropMode;
 
@@ -548,5 +549,16 @@ public abstract class QuadraticLayer extends Module {
         return "type=" + type.name() + ", bias=" + options.bias() + ", branch_norm=" + options.branchNorm() + ", mode=" + options.mode()
                 + (options.linearStart() ? ", linear_start=true" : "") + (options.linearTerm() ? "" : ", linear_term=false")
                 + (masked ? ", quadratic_term_masked=true" : "");
+    }
+
+    /**
+     * The declaration's MACs ({@link NeuronType#macsPerOutput}) per output element, plus one per input element for
+     * the squared input {@code x∘x}; branch norms add nothing. These count the formula, not the implementation:
+     * hybrid back-propagation's recomputation in backward is not a forward MAC.
+     */
+    @Override
+    public long macs(int[] inputShape, int[] outputShape) {
+        return Shapes.numel(outputShape) * type.macsPerOutput(fanIn, options.linearTerm())
+                + (type.squaresInput() ? Shapes.numel(inputShape) : 0);
     }
 }
