@@ -223,17 +223,16 @@ public abstract class QuadraticLayer extends Module {
      * {@code nn.Bilinear}'s, the reference T1, for a quadratic form's entries), zeros or ones.
      */
     private void fill(Tensor t, NeuronType.Fill how) {
-        // NaN: drawn from U(±1/√n); parameterTensor is zero-filled.
-        float constant = switch (how) {
-            case UNIFORM -> Float.NaN;
-            case ZERO -> 0f;
-            case ONE -> 1f;
+        // The bound of U(±bound), or 0 for a constant; parameterTensor is zero-filled.
+        double bound = switch (how) {
+            case UNIFORM -> 1 / Math.sqrt(fanIn);
+            case UNIFORM_BEFORE_NORM -> 1 / Math.sqrt(10.0 * fanIn);
+            case ZERO, ONE -> 0;
         };
-        if (Float.isNaN(constant)) {
-            float bound = (float) (1 / Math.sqrt(fanIn));
-            Init.uniform(t, -bound, bound);
-        } else if (constant != 0f) {
-            Init.constant(t, constant);
+        if (bound > 0) {
+            Init.uniform(t, (float) -bound, (float) bound);
+        } else if (how == NeuronType.Fill.ONE) {
+            Init.constant(t, 1f);
         }
     }
 
