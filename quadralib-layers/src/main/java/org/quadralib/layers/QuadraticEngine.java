@@ -377,6 +377,7 @@ final class QuadraticEngine {
         }
         // Masked: W_lin x + b_lin (T2_4's c is part of its quadratic term, so b_lin is its b_r).
         float[] mb = raw(layer.linearBias());
+        boolean fusedRow = productBranches == 2 && added.length + (square ? 1 : 0) <= 1 && squareEntry < 0;
         int bs = outG * len;
         int y0 = first * groups * outG * len;
         Parallel.forRange(count * groups * outG, Math.max(1, GRAIN / len), (from, to) -> {
@@ -396,6 +397,28 @@ final class QuadraticEngine {
                         }
                     } else {
                         Arrays.fill(y, yo, yo + len, b);
+                    }
+                    continue;
+                }
+                if (fusedRow) {
+                    // The common rows in one pass, in the same order: product, the one added term, the bias.
+                    float sc0 = st.scale[0][c];
+                    float sh0 = st.shift[0][c];
+                    float sc1 = st.scale[1][c];
+                    float sh1 = st.shift[1][c];
+                    float b = ob == null ? 0f : ob[c];
+                    int ao = so + pa * bs;
+                    int bo = so + pb * bs;
+                    float[] e = added.length > 0 ? s : d;
+                    int eo = added.length > 0 ? so + added[0] * bs : dOff;
+                    if (e == null) {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[ao + l] * sc0 + sh0) * (s[bo + l] * sc1 + sh1) + b;
+                        }
+                    } else {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[ao + l] * sc0 + sh0) * (s[bo + l] * sc1 + sh1) + e[eo + l] + b;
+                        }
                     }
                     continue;
                 }
