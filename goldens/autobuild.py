@@ -92,6 +92,8 @@ class Quadratic(nn.Module):
             self.a = copy_config(layer, False)
         elif kind == "T2":
             self.a = copy_config(layer, bias)
+        elif kind == "POLY":
+            self.a = copy_config(layer, bias)  # W_a x + b_a, the kernel's offset as the branch layer's bias
         elif kind == "T2_4":
             self.r, self.g, self.b = copy_config(layer, True), copy_config(layer, True), copy_config(layer, False)
             self.c = nn.Parameter(torch.zeros(out))
@@ -102,7 +104,7 @@ class Quadratic(nn.Module):
         else:
             raise ValueError(kind)
         # T4, T3 and QRes add their bias outside the product; the other types keep it in a branch layer.
-        self.bias = nn.Parameter(torch.zeros(out)) if kind in ("T4", "T3", "QRES") and bias else None
+        self.bias = nn.Parameter(torch.zeros(out)) if kind in ("T4", "T3", "QRES", "POLY") and bias else None
         if branch_norm:
             assert kind == "PROPOSED"
             self.norm_a, self.norm_b = norm(out), norm(out)
@@ -124,7 +126,7 @@ class Quadratic(nn.Module):
             a = self.a(x)
             y = a * self.b(x) + a
             self.extra = y.numel()
-        elif k == "T3":
+        elif k in ("T3", "POLY"):
             y = self.a(x) ** 2
             self.extra = y.numel()
         elif k == "T2":
@@ -217,7 +219,7 @@ def main():
             model = quadratic_twin(zoo.build(name, c, s, classes), "PROPOSED", branch_norm=True)
             out["%s/%dx%dx%d/%d/PROPOSED+bn" % (name, c, s, s, classes)] = measure(model, (BATCH, c, s, s))
     # The quadratic forms have n² weights per output: a small MLP (16 -> 8 -> 8 -> 3) keeps them small.
-    for kind in ["T1", "T1_2"] + FACTORISED:
+    for kind in ["T1", "T1_2"] + FACTORISED + ["POLY"]:
         model = quadratic_twin(zoo.mlp(16, [8, 8], 3), kind)
         out["mlp16/1x4x4/3/%s" % kind] = measure(model, (BATCH, 1, 4, 4))
     os.makedirs(OUT, exist_ok=True)

@@ -17,8 +17,9 @@ import torch.nn.functional as F
 from st import save
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "quadralib-layers", "src", "test", "resources", "golden")
-TYPES = ["T1", "T2", "T3", "T4", "T1_2", "T2_4", "QRES", "PROPOSED"]
-PRODUCT = {"T3": ["a"], "T4": ["a", "b"], "T2_4": ["r", "g"], "QRES": ["a", "b"], "PROPOSED": ["a", "b"]}
+TYPES = ["T1", "T2", "T3", "T4", "T1_2", "T2_4", "QRES", "PROPOSED", "POLY"]
+# The branches a branch norm normalises, per type that takes one (T2: its square branch W_a (x∘x)).
+PRODUCT = {"T2": ["a"], "T3": ["a"], "T4": ["a", "b"], "T2_4": ["r", "g"], "QRES": ["a", "b"], "PROPOSED": ["a", "b"]}
 
 
 def param_names(t, bias, norm, linear_term=True):
@@ -33,6 +34,7 @@ def param_names(t, bias, norm, linear_term=True):
                 + ["weight_b"] + (["bias"] if bias else []),
         "QRES": ["weight_a", "weight_b"] + (["bias"] if bias else []),
         "PROPOSED": ["weight_a", "weight_b", "weight_c"] + (["bias"] if bias else []),
+        "POLY": ["weight_a"] + (["bias_a", "bias"] if bias else []),
     }[t]
     norms = []
     if norm:
@@ -95,7 +97,7 @@ def forward(t, kind, cfg, p, x, stats, training):
     if t == "T1":
         y = form(p["weight_a"]) + (proj(x, p["weight_b"]) if "weight_b" in p else 0) + ob
     elif t == "T2":
-        y = proj(x * x, p["weight_a"]) + ob
+        y = norm("a", proj(x * x, p["weight_a"])) + ob
     elif t == "T3":
         v = norm("a", proj(x, p["weight_a"]))
         y = v * v + ob
@@ -112,6 +114,10 @@ def forward(t, kind, cfg, p, x, stats, training):
         y = norm("a", a) * norm("b", proj(x, p["weight_b"])) + a + ob
     elif t == "PROPOSED":
         y = norm("a", proj(x, p["weight_a"])) * norm("b", proj(x, p["weight_b"])) + proj(x, p["weight_c"]) + ob
+    elif t == "POLY":
+        # Kervolution's polynomial kernel of degree 2 (Wang et al., CVPR 2019): (xᵀw + c)², plus the output bias.
+        v = proj(x, p["weight_a"]) + (chan(p["bias_a"]) if "bias_a" in p else 0)
+        y = v * v + ob
     else:
         raise ValueError(t)
     return y

@@ -29,7 +29,8 @@ import org.quadralib.layers.QuadraticOptions.BackpropMode;
  * </ul>
  *
  * <p><b>Into what.</b> {@code neuronTypes} gives each selected layer's neuron type from its path (default
- * {@link NeuronType#PROPOSED} everywhere), built with back-propagation {@code mode}, branch batch norm on or off, and
+ * {@link NeuronType#PROPOSED} everywhere), built with back-propagation {@code mode}, branch batch norm on, off or as
+ * each type trains by default ({@link NeuronType#trainsWithBranchNorm()}: on for T2, T3 and T4), and
  * either a <em>linear start</em> (the linear term takes the original weight and bias, the quadratic term starts at
  * zero, so the model computes what it did) or the quadratic layer's own fresh initialisation.
  *
@@ -41,11 +42,12 @@ import org.quadralib.layers.QuadraticOptions.BackpropMode;
  * @param predicate extra test on (path, layer), or null
  * @param neuronTypes neuron type per layer path
  * @param mode hybrid or standard back-propagation of the new layers
- * @param branchNorm batch norm on each product branch
+ * @param branchNorm batch norm on each normalisable branch ({@link NeuronType#supportsBranchNorm()}), or null for each
+ *     type's default ({@link NeuronType#trainsWithBranchNorm()})
  * @param linearStart transfer the weights and zero the quadratic term (true) or initialise afresh (false)
  */
 public record ConversionPolicy(Scope scope, boolean skipFirst, boolean skipLast, String namePattern, Set<Integer> indices,
-        BiPredicate<String, Module> predicate, Function<String, NeuronType> neuronTypes, BackpropMode mode, boolean branchNorm,
+        BiPredicate<String, Module> predicate, Function<String, NeuronType> neuronTypes, BackpropMode mode, Boolean branchNorm,
         boolean linearStart) {
 
     /** Which kinds of weight layer the policy looks at. */
@@ -76,9 +78,12 @@ public record ConversionPolicy(Scope scope, boolean skipFirst, boolean skipLast,
         }
     }
 
-    /** Every linear and convolution layer into PROPOSED neurons, hybrid back-propagation, no branch norm, linear start. */
+    /**
+     * Every linear and convolution layer into PROPOSED neurons, hybrid back-propagation, branch norm as each type trains
+     * by default (none for PROPOSED), linear start.
+     */
     public static ConversionPolicy all() {
-        return new ConversionPolicy(Scope.ALL, false, false, null, null, null, path -> NeuronType.PROPOSED, BackpropMode.HYBRID, false,
+        return new ConversionPolicy(Scope.ALL, false, false, null, null, null, path -> NeuronType.PROPOSED, BackpropMode.HYBRID, null,
                 true);
     }
 
@@ -146,7 +151,7 @@ public record ConversionPolicy(Scope scope, boolean skipFirst, boolean skipLast,
         return new ConversionPolicy(scope, skipFirst, skipLast, namePattern, indices, predicate, neuronTypes, value, branchNorm, linearStart);
     }
 
-    /** A copy with branch batch norm on or off. */
+    /** A copy with branch batch norm on or off for every type (instead of each type's default). */
     public ConversionPolicy withBranchNorm(boolean value) {
         return new ConversionPolicy(scope, skipFirst, skipLast, namePattern, indices, predicate, neuronTypes, mode, value, linearStart);
     }
@@ -154,6 +159,14 @@ public record ConversionPolicy(Scope scope, boolean skipFirst, boolean skipLast,
     /** A copy with linear start (true) or fresh initialisation (false). */
     public ConversionPolicy withLinearStart(boolean value) {
         return new ConversionPolicy(scope, skipFirst, skipLast, namePattern, indices, predicate, neuronTypes, mode, branchNorm, value);
+    }
+
+    /**
+     * Whether layers of {@code type} get branch norm: as the policy says where the type supports it, else the type's
+     * default.
+     */
+    public boolean branchNormFor(NeuronType type) {
+        return branchNorm == null ? type.trainsWithBranchNorm() : branchNorm && type.supportsBranchNorm();
     }
 
     /** True if {@code path} matches {@code namePattern} (always, when there is none). */
@@ -191,7 +204,7 @@ public record ConversionPolicy(Scope scope, boolean skipFirst, boolean skipLast,
         if (predicate != null) {
             sb.append(", predicate");
         }
-        sb.append(", mode=").append(mode).append(branchNorm ? ", branch norm" : "").append(linearStart ? ", linear start" : ", fresh init");
+        sb.append(", mode=").append(mode).append(branchNorm == null ? "" : branchNorm ? ", branch norm" : ", no branch norm").append(linearStart ? ", linear start" : ", fresh init");
         return sb.toString();
     }
 }

@@ -40,8 +40,9 @@ import org.quadralib.layers.QuadraticOptions;
  * the same holds for PROPOSED and QRes: the zero branch {@code W_b x} normalises to its shift β = 0 in training (the
  * batch variance is 0) and in evaluation (running mean 0), so the product stays 0; the linear term is not normalised.
  * T2&amp;4's constant branch cannot carry b_g = 1 through a batch norm, so T2&amp;4 with branch norm and a linear start
- * is reported unsupported. T1, T2 and T1&amp;2 have no product branches: branch norm does not apply to them and they are
- * built without it (the note says so). T2, T3 and T4 have no linear term: they start from their own initialisation and
+ * is reported unsupported. T1, T1&amp;2 and POLY have no branch to normalise: branch norm does not apply to them and
+ * they are built without it (the note says so). T2, T3 and T4 have no linear term: they start from their own
+ * initialisation, with branch norm unless the policy turns it off (the default that trains, see {@link NeuronType}), and
  * the report says plainly that the conversion does not preserve the function. So does a policy asking for fresh
  * initialisation.
  *
@@ -175,10 +176,10 @@ public final class Converter {
         NeuronType type = Objects.requireNonNull(policy.neuronTypes().apply(c.path()),
                 () -> "ConversionPolicy: the neuron-type function returned null for '" + c.path() + "'");
         boolean linearStart = policy.linearStart() && type.hasLinearTerm();
-        boolean branchNorm = policy.branchNorm() && type.hasProductBranches();
+        boolean branchNorm = policy.branchNormFor(type);
         Tensor weight = c.kind() == Kind.LINEAR ? ((Linear) m).weight() : ((Conv2d) m).weight();
         Tensor bias = c.kind() == Kind.LINEAR ? ((Linear) m).bias() : ((Conv2d) m).bias();
-        boolean withBias = bias != null || linearStart && type == NeuronType.T2_4;
+        boolean withBias = bias != null || linearStart && type.linearStartNeedsBias();
         QuadraticOptions options = new QuadraticOptions(withBias, branchNorm, policy.mode(), linearStart, true);
         QuadraticLayer q;
         try {
@@ -218,8 +219,10 @@ public final class Converter {
         } else {
             note.append("does NOT preserve the function: fresh initialisation (the policy asked for no linear start)");
         }
-        if (policy.branchNorm() && !branchNorm) {
-            note.append("; branch norm does not apply to ").append(type.name()).append(" (no product branches)");
+        if (Boolean.TRUE.equals(policy.branchNorm()) && !branchNorm) {
+            note.append("; branch norm does not apply to ").append(type.name()).append(" (no branch to normalise)");
+        } else if (branchNorm && policy.branchNorm() == null) {
+            note.append("; branch norm on, as ").append(type.name()).append(" trains by default");
         }
         return entry(c, before, oneLine(q), params, q.parameterCount(), ConversionReport.Action.CONVERTED, linearStart, note.toString());
     }

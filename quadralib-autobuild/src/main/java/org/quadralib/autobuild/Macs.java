@@ -4,33 +4,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.quadralib.core.Shapes;
-import org.quadralib.layers.Conv2d;
-import org.quadralib.layers.Linear;
 import org.quadralib.layers.Module;
-import org.quadralib.layers.QuadraticLayer;
 
 /**
- * Multiply-accumulate counts per layer call, by the usual convention: one MAC per use of a weight.
+ * Multiply-accumulate counts per layer call, by the usual convention: one MAC per use of a weight. Each layer counts its
+ * own ({@link Module#macs}): {@code Linear} {@code rows · in · out}, {@code Conv2d} {@code numel(output) · in/groups ·
+ * kh · kw}, a quadratic layer what its neuron type's declaration says ({@link
+ * org.quadralib.layers.NeuronType#macsPerOutput}: its branches' weight products, one MAC per output for the product,
+ * one per input element for {@code x∘x}); normalisation, activations, pooling and element-wise ops count 0. The counts
+ * match what PyTorch-side MAC counters built on the same convention report (the golden script {@code
+ * goldens/autobuild.py} counts Linear and Conv2d with forward hooks).
  *
- * <ul>
- *   <li>{@link Linear}: {@code rows · in · out}, rows = every leading dimension of the input (the batch);</li>
- *   <li>{@link Conv2d}: {@code numel(output) · in/groups · kh · kw};</li>
- *   <li>quadratic layers: the sum of their branches' weight products (each a linear or convolution count as above),
- *       plus one MAC per output element for the element-wise product of the branches (the product and the addition
- *       of the remaining terms form one multiply-add), one per input element for the squared input {@code x∘x}
- *       (T2, T1&amp;2, T2&amp;4), and {@code n² + n} per output for a quadratic form {@code xᵀW_a x} of fan-in n (T1,
- *       T1&amp;2: {@code W_a x}, then its dot product with x). Per output element, with n the fan-in: T1 {@code n² + 2n}
- *       ({@code n² + n} without its linear term), T2 {@code n}, T3 {@code n + 1}, T4 and QRes {@code 2n + 1}, T1&amp;2
- *       {@code n² + 2n}, T2&amp;4 and PROPOSED {@code 3n + 1}; branch norms add nothing. These count the formula, not
- *       the implementation: hybrid back-propagation's recomputation in backward is not a forward MAC;</li>
- *   <li>everything else (normalisation, activations, pooling, element-wise ops, the residual add): 0. Batch norm
- *       folds into the preceding weights at inference, and the counts match what PyTorch-side MAC counters built on
- *       the same convention report (the golden script {@code goldens/autobuild.py} counts Linear and Conv2d with
- *       forward hooks).</li>
- * </ul>
- *
- * <p>Counts are for the whole input, batch included. Library users register rules for their own layer types with
- * {@link #register}; a registered type is also traced as one node even if it has children.
+ * <p>Counts are for the whole input, batch included. Library users may register a rule for a layer type they cannot
+ * change with {@link #register} (it takes precedence over the layer's own count); a registered type is also traced as
+ * one node even if it has children.
  */
 public final class Macs {
 
@@ -52,12 +39,6 @@ public final class Macs {
 
     private static final Map<Class<?>, Rule<?>> RULES = new ConcurrentHashMap<>();
 
-    static {
-        register(Linear.class, (l, in, out) -> (long) Shapes.numel(out) * l.inFeatures());
-        register(Conv2d.class, (c, in, out) -> (long) Shapes.numel(out) * c.config().fanIn());
-        register(QuadraticLayer.class, Macs::quadratic);
-    }
-
     private Macs() {
     }
 
@@ -67,40 +48,21 @@ public final class Macs {
     }
 
     /**
-     * The MACs of one call of {@code layer}: the rule of its class or nearest superclass that has one, else 0.
+     * The MACs of one call of {@code layer}: the registered rule of its class or nearest superclass that has one, else
+     * the layer's own {@link Module#macs}.
      *
      * @throws IllegalStateException naming the layer if its rule returns a negative count
      */
     public static long of(Module layer, int[] inputShape, int[] outputShape) {
         Rule<?> rule = ruleFor(layer.getClass());
-        if (rule == null) {
-            return 0;
-        }
-        long n = apply(rule, layer, inputShape, outputShape);
+        long n = rule == null ? layer.macs(inputShape, outputShape) : apply(rule, layer, inputShape, outputShape);
         if (n < 0) {
-            throw new IllegalStateException("Macs: rule for " + layer.describe() + " returned " + n + " for input " + Shapes.str(inputShape));
+            throw new IllegalStateException("Macs: the count for " + layer.describe() + " is " + n + " for input " + Shapes.str(inputShape));
         }
         return n;
     }
 
-    private static long quadratic(QuadraticLayer q, int[] in, int[] out) {
-        long n = q.fanIn();
-        long perOutput = switch (q.neuronType()) {
-            case T1 -> n * n + n + (q.options().linearTerm() ? n : 0);
-            case T2 -> n;
-            case T3 -> n + 1;
-            case T4, QRES -> 2 * n + 1;
-            case T1_2 -> n * n + 2 * n;
-            case T2_4, PROPOSED -> 3 * n + 1;
-        };
-        long squares = switch (q.neuronType()) {
-            case T2, T1_2, T2_4 -> Shapes.numel(in);
-            default -> 0;
-        };
-        return Shapes.numel(out) * perOutput + squares;
-    }
-
-    /** True if a rule covers {@code layer}'s class. */
+    /** True if a registered rule covers {@code layer}'s class. */
     static boolean hasRule(Module layer) {
         return ruleFor(layer.getClass()) != null;
     }

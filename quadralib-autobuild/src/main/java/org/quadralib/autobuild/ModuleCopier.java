@@ -13,23 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 import org.quadralib.core.Tensor;
-import org.quadralib.layers.AdaptiveAvgPool2d;
-import org.quadralib.layers.AvgPool2d;
-import org.quadralib.layers.BatchNorm1d;
-import org.quadralib.layers.BatchNorm2d;
-import org.quadralib.layers.Conv2d;
 import org.quadralib.layers.Dropout;
-import org.quadralib.layers.Flatten;
-import org.quadralib.layers.LeakyReLU;
-import org.quadralib.layers.Linear;
-import org.quadralib.layers.MaxPool2d;
 import org.quadralib.layers.Module;
-import org.quadralib.layers.NamedSequential;
 import org.quadralib.layers.Parameter;
-import org.quadralib.layers.QuadraticConv2d;
-import org.quadralib.layers.QuadraticLinear;
-import org.quadralib.layers.Residual;
-import org.quadralib.layers.Sequential;
 
 /**
  * Structural deep copies of module trees: same classes, configuration, parameter and buffer values, train/eval
@@ -38,9 +24,11 @@ import org.quadralib.layers.Sequential;
  *
  * <p>How a module is copied, by its exact class:
  * <ol>
- *   <li>a copy rule ({@link #register}; every layer and container type of the library has one) builds a fresh module
- *       with the same configuration, containers from copies of their children;</li>
- *   <li>without a rule, the class's no-argument constructor builds a fresh instance (stateless layers such as
+ *   <li>a copy rule registered for the class ({@link #register}), else the class's own
+ *       {@link Module#freshCopy} (every layer and container of the library whose configuration lives in constructor
+ *       arguments overrides it) builds a fresh module with the same configuration, containers from copies of their
+ *       children;</li>
+ *   <li>otherwise the class's no-argument constructor builds a fresh instance (stateless layers such as
  *       {@code ReLU}, and user-defined containers that build their children themselves);</li>
  *   <li>then a child the fresh module built itself is kept if it has the original child's class and description
  *       ({@link Module#toString()}: configuration and structure) and takes its values, and is replaced by a copy of
@@ -69,53 +57,13 @@ public final class ModuleCopier {
 
     private static final Map<Class<?>, Rule<?>> RULES = new ConcurrentHashMap<>();
 
-    static {
-        register(Linear.class, (l, c) -> new Linear(l.inFeatures(), l.outFeatures(), l.bias() != null));
-        register(Conv2d.class, (l, c) -> new Conv2d(l.config()));
-        register(BatchNorm1d.class, (b, c) -> new BatchNorm1d(b.numFeatures(), b.eps(), b.momentum(), b.weight() != null));
-        register(BatchNorm2d.class, (b, c) -> new BatchNorm2d(b.numFeatures(), b.eps(), b.momentum(), b.weight() != null));
-        register(Dropout.class, (d, c) -> new Dropout(d.p()));
-        register(Flatten.class, (f, c) -> new Flatten(f.startDim(), f.endDim()));
-        register(MaxPool2d.class, (p, c) -> {
-            int[] k = p.kernelSize();
-            int[] s = p.stride();
-            int[] pad = p.padding();
-            return new MaxPool2d(k[0], k[1], s[0], s[1], pad[0], pad[1]);
-        });
-        register(AvgPool2d.class, (p, c) -> {
-            int[] k = p.kernelSize();
-            int[] s = p.stride();
-            int[] pad = p.padding();
-            return new AvgPool2d(k[0], k[1], s[0], s[1], pad[0], pad[1]);
-        });
-        register(AdaptiveAvgPool2d.class, (p, c) -> new AdaptiveAvgPool2d(p.outputSize()[0], p.outputSize()[1]));
-        register(LeakyReLU.class, (l, c) -> new LeakyReLU(l.negativeSlope()));
-        register(Sequential.class, (s, c) -> {
-            Sequential copy = new Sequential();
-            for (Module m : s.layers()) {
-                copy.add(c.apply(m));
-            }
-            return copy;
-        });
-        register(NamedSequential.class, (s, c) -> {
-            NamedSequential copy = new NamedSequential();
-            for (Map.Entry<String, Module> e : s.children().entrySet()) {
-                copy.add(e.getKey(), c.apply(e.getValue()));
-            }
-            return copy;
-        });
-        register(Residual.class, (r, c) -> new Residual(c.apply(r.main()), c.apply(r.shortcut()),
-                r.activation() == null ? null : c.apply(r.activation())));
-        register(QuadraticLinear.class, (q, c) -> new QuadraticLinear(q.inFeatures(), q.outFeatures(), q.neuronType(), q.options())
-                .quadraticTermMasked(q.quadraticTermMasked()));
-        register(QuadraticConv2d.class, (q, c) -> new QuadraticConv2d(q.config(), q.neuronType(), q.options())
-                .quadraticTermMasked(q.quadraticTermMasked()));
-    }
-
     private ModuleCopier() {
     }
 
-    /** Sets the copy rule for modules of exactly class {@code type}. */
+    /**
+     * Sets the copy rule for modules of exactly class {@code type}, for classes one cannot change; a layer of one's
+     * own overrides {@link Module#freshCopy} instead.
+     */
     public static <M extends Module> void register(Class<M> type, Rule<? super M> rule) {
         RULES.put(type, rule);
     }
@@ -192,6 +140,14 @@ public final class ModuleCopier {
         if (rule != null) {
             return rule.freshCopy(original, copyChild);
         }
+        if (declaresFreshCopy(original.getClass())) {
+            Module copy = original.freshCopy(copyChild);
+            if (copy == null) {
+                throw new IllegalStateException("ModuleCopier: " + original.getClass().getName() + ".freshCopy returned null for "
+                        + original.describe());
+            }
+            return copy;
+        }
         Constructor<? extends Module> ctor;
         try {
             ctor = original.getClass().getDeclaredConstructor();
@@ -209,6 +165,16 @@ public final class ModuleCopier {
                     + " failed while copying " + original.describe(), e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("ModuleCopier: cannot instantiate " + original.getClass().getName(), e);
+        }
+    }
+
+    /** True if {@code type} itself (not a superclass) overrides {@link Module#freshCopy}. */
+    private static boolean declaresFreshCopy(Class<?> type) {
+        try {
+            type.getDeclaredMethod("freshCopy", UnaryOperator.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
         }
     }
 

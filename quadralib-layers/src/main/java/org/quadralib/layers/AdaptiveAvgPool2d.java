@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
@@ -41,5 +43,10 @@ public class AdaptiveAvgPool2d extends Module {
     @Override
     protected String extraRepr() {
         return "output_size=(" + outH + ", " + outW + ")";
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new AdaptiveAvgPool2d(outputSize()[0], outputSize()[1]);
     }
 }

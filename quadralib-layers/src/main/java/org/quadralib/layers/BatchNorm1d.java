@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 /**
  * Batch normalisation of {@code [N, C]} or {@code [N, C, L]} inputs, as PyTorch's {@code nn.BatchNorm1d}; formula,
  * state and training behaviour are described on {@link BatchNorm}.
@@ -27,5 +29,10 @@ public class BatchNorm1d extends BatchNorm {
     @Override
     protected String expectedShape() {
         return "[N, " + numFeatures() + "] or [N, " + numFeatures() + ", L]";
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new BatchNorm1d(numFeatures(), eps(), momentum(), weight() != null);
     }
 }

@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 /**
  * Batch normalisation of {@code [N, C, H, W]} inputs, as PyTorch's {@code nn.BatchNorm2d}; formula, state and
  * training behaviour are described on {@link BatchNorm}.
@@ -27,5 +29,10 @@ public class BatchNorm2d extends BatchNorm {
     @Override
     protected String expectedShape() {
         return "[N, " + numFeatures() + ", H, W]";
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new BatchNorm2d(numFeatures(), eps(), momentum(), weight() != null);
     }
 }

@@ -1,6 +1,9 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
+import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 
 /**
@@ -195,5 +198,16 @@ public class Conv2d extends Module {
             sb.append(", bias=False");
         }
         return sb.toString();
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new Conv2d(config());
+    }
+
+    /** {@code numel(output)·in/groups·kh·kw}: one MAC per weight use. */
+    @Override
+    public long macs(int[] inputShape, int[] outputShape) {
+        return (long) Shapes.numel(outputShape) * config().fanIn();
     }
 }

@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
 import org.quadralib.core.Rng;
 import org.quadralib.core.Tensor;
@@ -47,5 +49,10 @@ public class Dropout extends Module {
     @Override
     protected String extraRepr() {
         return "p=" + p;
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new Dropout(p());
     }
 }

@@ -1,6 +1,7 @@
 package org.quadralib.layers;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 import org.quadralib.core.Tensor;
 
@@ -57,5 +58,10 @@ public class Flatten extends Module {
     @Override
     protected String extraRepr() {
         return "start_dim=" + startDim + ", end_dim=" + endDim;
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new Flatten(startDim(), endDim());
     }
 }

@@ -19,12 +19,13 @@ import org.quadralib.core.Tensor;
 final class HybridQuadraticFunction extends Function {
 
     private static final String STATE = "branch_state";
+    private static final String ENGINE = "engine";
+    private static final String PARAMS = "params";
 
     private final QuadraticLayer layer;
     private final QuadraticProjection projection;
     private final boolean masked;
     private final int[] outputShape;
-    private Tensor[] params;
 
     HybridQuadraticFunction(QuadraticLayer layer, QuadraticProjection projection, boolean masked, int[] outputShape) {
         this.layer = layer;
@@ -40,22 +41,27 @@ final class HybridQuadraticFunction extends Function {
 
     @Override
     protected Tensor forward(Context ctx, Tensor... inputs) {
-        params = Arrays.copyOfRange(inputs, 1, inputs.length);
         Tensor x = inputs[0].contiguous();
         Tensor y = Tensor.empty(outputShape);
+        // One engine per call: forward's scratch is released once y is written, the engine itself kept for backward.
         QuadraticEngine engine = new QuadraticEngine(layer, projection, masked);
         QuadraticEngine.BranchState state = engine.forward(QuadraticEngine.raw(x), y.data(), ctx.recordsGraph());
+        engine.releaseScratch();
         ctx.save(x);
         ctx.put(STATE, state);
+        ctx.put(ENGINE, engine);
+        ctx.put(PARAMS, Arrays.copyOfRange(inputs, 1, inputs.length));
         return y;
     }
 
     @Override
     protected Tensor[] backward(Context ctx, Tensor gradOutput) {
         Tensor x = ctx.saved(0);
-        QuadraticEngine engine = new QuadraticEngine(layer, projection, masked);
+        Tensor[] params = ctx.get(PARAMS);
+        QuadraticEngine engine = ctx.get(ENGINE);
         QuadraticEngine.Gradients g = engine.backward(QuadraticEngine.raw(x), x.shape(), QuadraticEngine.raw(gradOutput),
                 ctx.get(STATE), ctx.needsInputGrad(0));
+        engine.releaseScratch();
         Tensor[] out = new Tensor[params.length + 1];
         // Masked, only the linear term reached the output: like autograd, leave the others without a gradient
         // (a zero one would still move them through momentum and weight decay).

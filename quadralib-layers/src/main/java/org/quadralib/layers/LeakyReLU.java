@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.Tensor;
 
 /**
@@ -35,5 +37,10 @@ public class LeakyReLU extends Module {
     @Override
     protected String extraRepr() {
         return "negative_slope=" + negativeSlope;
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new LeakyReLU(negativeSlope());
     }
 }

@@ -1,6 +1,9 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
+import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 
 /**
@@ -61,5 +64,16 @@ public class Linear extends Module {
     @Override
     protected String extraRepr() {
         return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", bias=" + (bias != null);
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new Linear(inFeatures(), outFeatures(), bias() != null);
+    }
+
+    /** {@code numel(output)·in}: one MAC per weight use, rows = every leading dimension of the input. */
+    @Override
+    public long macs(int[] inputShape, int[] outputShape) {
+        return (long) Shapes.numel(outputShape) * inFeatures();
     }
 }

@@ -1,7 +1,8 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
-import org.quadralib.core.Tensor;
 
 /**
  * 2-D max pooling, as PyTorch's {@code nn.MaxPool2d}: {@code y[n, c, i, j]} is the largest value in the
@@ -15,7 +16,7 @@ public class MaxPool2d extends Pool2d {
      *     exceeds half the kernel
      */
     public MaxPool2d(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
-        super(kernelH, kernelW, strideH, strideW, padH, padW);
+        super(kernelH, kernelW, strideH, strideW, padH, padW, F::maxPool2d);
     }
 
     /** A square window with the given stride and padding. */
@@ -29,10 +30,10 @@ public class MaxPool2d extends Pool2d {
     }
 
     @Override
-    protected Tensor pool(Tensor x) {
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
         int[] k = kernelSize();
-        int[] s = stride();
+        int[] st = stride();
         int[] p = padding();
-        return F.maxPool2d(x, k[0], k[1], s[0], s[1], p[0], p[1]);
+        return new MaxPool2d(k[0], k[1], st[0], st[1], p[0], p[1]);
     }
 }

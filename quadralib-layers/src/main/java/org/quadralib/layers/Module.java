@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Tensor;
@@ -397,5 +398,31 @@ public abstract class Module {
     /** A new zero tensor for a buffer, counted as buffer memory. */
     protected static Tensor bufferTensor(int... shape) {
         return Tensor.zeros(MemoryCategory.BUFFER, shape);
+    }
+
+    /**
+     * A new module of exactly this class and configuration, for deep copies (autobuild's {@code ModuleCopier}): a
+     * container builds itself from {@code copyChild} applied to each of its children; parameter and buffer values are
+     * copied afterwards, so they need not be. The default, null, leaves it to the class's no-argument constructor; a
+     * class whose configuration lives in constructor arguments overrides this, and a subclass that does not override
+     * it again is built by its own no-argument constructor.
+     *
+     * @param copyChild copies one of this module's children
+     * @return the fresh module, or null to use the no-argument constructor
+     */
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return null;
+    }
+
+    /**
+     * Multiply-accumulates of one call on an input of shape {@code inputShape} that produced {@code outputShape}, by
+     * the convention of one MAC per use of a weight (autobuild's {@code Macs} and model summaries read it). The
+     * default, 0, is for layers without weight products: normalisation (it folds into the preceding weights at
+     * inference), activations, pooling, element-wise ops, and containers, whose children count their own.
+     *
+     * @return multiply-accumulates, at least 0
+     */
+    public long macs(int[] inputShape, int[] outputShape) {
+        return 0;
     }
 }

@@ -1,7 +1,9 @@
 package org.quadralib.layers;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 import org.quadralib.core.Tensor;
 
@@ -32,7 +34,12 @@ public class NamedSequential extends Module {
 
     /** The layers in order. */
     public List<Module> layers() {
-        return java.util.Collections.unmodifiableList(layers);
+        return Collections.unmodifiableList(layers);
+    }
+
+    /** Number of layers. */
+    public int size() {
+        return layers.size();
     }
 
     /**
@@ -51,6 +58,15 @@ public class NamedSequential extends Module {
     @Override
     protected void onChildReplaced(String name, Module old, Module replacement) {
         layers.set(names.indexOf(name), replacement);
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        NamedSequential copy = new NamedSequential();
+        for (int i = 0; i < layers.size(); i++) {
+            copy.add(names.get(i), copyChild.apply(layers.get(i)));
+        }
+        return copy;
     }
 
     @Override

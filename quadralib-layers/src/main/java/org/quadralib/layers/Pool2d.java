@@ -13,12 +13,20 @@ public abstract class Pool2d extends Module {
     private final int strideW;
     private final int padH;
     private final int padW;
+    private final Op op;
+
+    /** A pooling op of {@link org.quadralib.core.F}: input, window, stride, padding. */
+    @FunctionalInterface
+    protected interface Op {
+        /** Pools {@code x} with window {@code kh×kw}, stride {@code sh×sw}, padding {@code ph×pw}. */
+        Tensor apply(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw);
+    }
 
     /**
      * @throws IllegalArgumentException naming the layer type if a kernel size or stride is not positive, or a
      *     padding is negative or exceeds half the kernel (PyTorch's rule)
      */
-    protected Pool2d(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+    protected Pool2d(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, Op op) {
         if (kernelH <= 0 || kernelW <= 0 || strideH <= 0 || strideW <= 0 || padH < 0 || padW < 0 || 2 * padH > kernelH
                 || 2 * padW > kernelW) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": kernel " + kernelH + "x" + kernelW + " and stride "
@@ -31,10 +39,8 @@ public abstract class Pool2d extends Module {
         this.strideW = strideW;
         this.padH = padH;
         this.padW = padW;
+        this.op = op;
     }
-
-    /** The pooling itself, on an input already checked. */
-    protected abstract Tensor pool(Tensor x);
 
     /** @throws ShapeMismatchException naming this layer's path if the input is not 4-D or smaller than the window */
     @Override
@@ -43,7 +49,7 @@ public abstract class Pool2d extends Module {
         int minW = Math.max(1, kernelW - 2 * padW);
         expectShape(x.dim() == 4 && x.size(2) >= minH && x.size(3) >= minW,
                 "[N, C, " + (minH > 1 ? "H≥" + minH : "H") + ", " + (minW > 1 ? "W≥" + minW : "W") + "]", x);
-        return pool(x);
+        return op.apply(x, kernelH, kernelW, strideH, strideW, padH, padW);
     }
 
     /** {@code {kh, kw}}. */

@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.ConvKernels;
@@ -135,5 +137,10 @@ public class QuadraticConv2d extends QuadraticLayer {
             sb.append(", groups=").append(c.groups());
         }
         return sb.append(", ").append(quadraticRepr()).toString();
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new QuadraticConv2d(config(), neuronType(), options()).quadraticTermMasked(quadraticTermMasked());
     }
 }

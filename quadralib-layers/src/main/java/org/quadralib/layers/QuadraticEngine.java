@@ -9,6 +9,7 @@ import java.util.Map;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
 import org.quadralib.core.kernels.Elementwise;
+import org.quadralib.core.kernels.NormKernels;
 import org.quadralib.core.kernels.QuadraticKernels;
 import org.quadralib.core.memory.Buffers;
 import org.quadralib.core.memory.MemoryCategory;
@@ -26,9 +27,12 @@ import org.quadralib.core.memory.MemoryCategory;
  * <li>the output {@code y [P, outG, L]}: a linear layer's {@code [rows, out]}, a convolution's NCHW output.</li>
  * </ul>
  * S and D hold either the whole batch or, without batch statistics, one chunk of items at a time
- * ({@link #BRANCH_CHUNK_FLOATS}). Channel of block p, row j: {@code (p mod groups)·outG + j}. Product branches enter
- * the formula as {@code v = s·scale_c + shift_c}: their branch bias, or their batch norm in training (batch
- * statistics) or evaluation (running statistics).
+ * ({@link #BRANCH_CHUNK_FLOATS}). Channel of block p, row j: {@code (p mod groups)·outG + j}. Product branches (and
+ * a normalised square branch) enter the formula as {@code v = s·scale_c + shift_c}: their branch bias, or their batch
+ * norm in training (batch statistics) or evaluation (running statistics).
+ *
+ * <p>The formula is the layer's {@link NeuronType.Declaration}, read once: the product's slots in S, the slots added
+ * to the output directly, the square branch, the output bias. No code here names a neuron type.
  */
 final class QuadraticEngine {
 
@@ -49,7 +53,10 @@ final class QuadraticEngine {
     static final int INFERENCE_CHUNK_FACTOR = 4;
     private static final int GRAIN = 1 << 14;
 
-    /** Per-channel affine of each product branch, from forward to backward (small: a few floats per channel). */
+    /**
+     * Per-channel affine of each normalised branch, from forward to backward (small: a few floats per channel):
+     * entries {@code 0 .. productBranches-1} for the product's slots, then one for the square branch.
+     */
     static final class BranchState {
         /** Per branch: normalised with batch statistics (its norm in training mode). */
         final boolean[] training;
@@ -72,7 +79,6 @@ final class QuadraticEngine {
     }
 
     private final QuadraticLayer layer;
-    private final NeuronType type;
     private final QuadraticProjection proj;
     private final boolean masked;
     private final int items;
@@ -82,15 +88,31 @@ final class QuadraticEngine {
     private final int n;
     private final int len;
     private final int blocks;
+    /** Slots of the stacked projection of x (a quadratic form's value in slot 0). */
     private final int kx;
+    /** Distinct product slots (the leading ones): 0, 1 (a square) or 2. */
     private final int productBranches;
+    /** The product's slots, or -1. */
+    private final int pa;
+    private final int pb;
+    /** Slots added to the output directly, in term order. */
+    private final int[] added;
+    /** Per slot: added to the output directly and a product factor (QRES's W_a x), so its direct gradient follows the norm's. */
+    private final boolean[] addedAfterNorm;
+    /** The slot of the linear term, or -1. */
+    private final int linear;
+    /** Whether slot 0 is a quadratic form, and whether the form has a second slot (T1's W_b x). */
+    private final boolean form;
     private final boolean formLinear;
+    private final boolean square;
+    /** The BranchState entry of a normalised square branch, or -1. */
+    private final int squareEntry;
     /** Scratch tensors: referenced so that memory accounting sees their arrays until the call ends. */
     private final List<Tensor> scratch = new ArrayList<>();
 
     QuadraticEngine(QuadraticLayer layer, QuadraticProjection proj, boolean masked) {
+        NeuronType type = layer.neuronType();
         this.layer = layer;
-        this.type = layer.neuronType();
         this.proj = proj;
         this.masked = masked;
         this.items = proj.items;
@@ -100,9 +122,38 @@ final class QuadraticEngine {
         this.n = proj.patch;
         this.len = proj.positions;
         this.blocks = items * groups;
-        this.formLinear = type == NeuronType.T1 && layer.options().linearTerm();
-        this.kx = type.hasQuadraticForm() ? (formLinear ? 2 : 1) : layer.stackedWeights().size();
-        this.productBranches = type.productBranches();
+        this.kx = layer.stackedWeights().size();
+        this.form = type.hasQuadraticForm();
+        this.formLinear = form && kx > 1;
+        this.square = layer.squareWeight() != null;
+        this.productBranches = layer.productBranches();
+        this.pa = layer.productSlot(0);
+        this.pb = layer.productSlot(1);
+        this.added = layer.addedSlots();
+        this.addedAfterNorm = new boolean[kx];
+        for (int k : added) {
+            addedAfterNorm[k] = k == pa || k == pb;
+        }
+        this.linear = layer.linearSlot();
+        this.squareEntry = layer.squareNorm() == null ? -1 : productBranches;
+    }
+
+    /** Entries of the {@link BranchState}: the product's slots, then a normalised square branch. */
+    private int normEntries() {
+        return productBranches + (squareEntry >= 0 ? 1 : 0);
+    }
+
+    /** The norm of BranchState entry e, or null (masked layers use none). */
+    private BatchNorm norm(int e) {
+        if (masked) {
+            return null;
+        }
+        return e == squareEntry ? layer.squareNorm() : layer.branchNorm(e);
+    }
+
+    /** Releases the scratch arrays of a call (forward's, once it returns its output). */
+    void releaseScratch() {
+        scratch.clear();
     }
 
     /** Floats of the output {@code [P, outG, L]}. */
@@ -121,19 +172,19 @@ final class QuadraticEngine {
      * @return what backward needs besides the input (null when the quadratic term is masked)
      */
     BranchState forward(float[] x, float[] y, boolean forBackward) {
-        float[] x2 = type.hasSquareBranch() ? square(x) : null;
-        if (type.hasQuadraticForm() || normalisesWithBatchStatistics()) {
+        float[] x2 = square ? square(x) : null;
+        if (form || normalisesWithBatchStatistics()) {
             float[] s = branches(x);
             float[] d = x2 == null ? null : alloc(outputSize());
             if (d != null) {
                 proj.forward(x2, 0, items, squareWeights(), outG, d);
             }
-            BranchState st = masked ? null : branchState(s);
+            BranchState st = masked ? null : branchState(s, d);
             combine(s, d, st, y, 0, items);
             return st;
         }
         // No batch statistics: the branch affine is known before any branch value, so S goes in chunks.
-        BranchState st = masked ? null : branchState(null);
+        BranchState st = masked ? null : branchState(null, null);
         int chunk = chunkItems(forBackward ? 1 : INFERENCE_CHUNK_FACTOR);
         // Inside an InferenceMode scope the projection reads its cached layout of the weights (w == null).
         boolean scoped = kx > 0 && proj.prepareFromScope(layer.stackedWeights(), kx * outG);
@@ -166,13 +217,10 @@ final class QuadraticEngine {
         return st;
     }
 
-    /** True if a product branch has a norm in training mode, whose statistics need every item's branch values. */
+    /** True if a branch has a norm in training mode, whose statistics need every item's branch values. */
     private boolean normalisesWithBatchStatistics() {
-        if (masked) {
-            return false;
-        }
-        for (int k = 0; k < productBranches; k++) {
-            BatchNorm norm = layer.branchNorm(k);
+        for (int e = 0; e < normEntries(); e++) {
+            BatchNorm norm = norm(e);
             if (norm != null && norm.isTraining()) {
                 return true;
             }
@@ -217,7 +265,7 @@ final class QuadraticEngine {
             return null;
         }
         float[] s = alloc(blocks * kx * outG * len);
-        if (type.hasQuadraticForm()) {
+        if (form) {
             form(x, s, null, null, null);
         } else {
             proj.forward(x, 0, items, stack(false, layer.stackedWeights(), kx * outG), kx * outG, s);
@@ -239,23 +287,28 @@ final class QuadraticEngine {
     }
 
     /**
-     * The scale and shift of every product branch. A branch norm in training mode: batch statistics of the branch
-     * (biased variance for normalising, unbiased for the running variance, as PyTorch), running statistics
-     * updated in place; in evaluation mode: the running statistics.
+     * The scale and shift of every normalised branch ({@code s} for the product's slots, {@code d} for the square
+     * branch; both null when no norm is in training mode). A branch norm in training mode: batch statistics of the
+     * branch (biased variance for normalising, unbiased for the running variance, as PyTorch), running statistics
+     * updated in place; in evaluation mode: the running statistics; without a norm: the branch bias.
      */
-    private BranchState branchState(float[] s) {
-        BranchState st = new BranchState(productBranches, out);
-        for (int k = 0; k < productBranches; k++) {
-            BatchNorm norm = layer.branchNorm(k);
-            float[] bias = raw(layer.branchBias(k));
-            int kk = k;
+    private BranchState branchState(float[] s, float[] d) {
+        BranchState st = new BranchState(normEntries(), out);
+        for (int e = 0; e < normEntries(); e++) {
+            boolean sq = e == squareEntry;
+            BatchNorm norm = norm(e);
+            float[] bias = sq ? null : raw(layer.branchBias(e));
+            int ee = e;
             if (norm == null) {
                 for (int c = 0; c < out; c++) {
-                    st.scale[k][c] = 1f;
-                    st.shift[k][c] = bias == null ? 0f : bias[c];
+                    st.scale[e][c] = 1f;
+                    st.shift[e][c] = bias == null ? 0f : bias[c];
                 }
                 continue;
             }
+            float[] values = sq ? d : s;
+            int slot = sq ? 0 : e;
+            int slots = sq ? 1 : kx;
             float[] gamma = raw(norm.weight());
             float[] beta = raw(norm.bias());
             Tensor rmT = norm.runningMean();
@@ -263,7 +316,7 @@ final class QuadraticEngine {
             float momentum = norm.momentum();
             float eps = norm.eps();
             boolean training = norm.isTraining();
-            st.training[k] = training;
+            st.training[e] = training;
             int m = items * len;
             if (training && m <= 1) {
                 throw new ShapeMismatchException(layer.describe() + ": branch norm needs more than 1 value per channel when training, got "
@@ -276,37 +329,30 @@ final class QuadraticEngine {
                     if (training) {
                         double sum = 0;
                         for (int b = 0; b < items; b++) {
-                            int o = branchRow(b, c, kk, kx);
-                            for (int l = 0; l < len; l++) {
-                                sum += s[o + l];
-                            }
+                            sum += Elementwise.sum(values, branchRow(b, c, slot, slots), len);
                         }
                         double mu = sum / m;
-                        double sq = 0;
+                        double sqDev = 0;
                         for (int b = 0; b < items; b++) {
-                            int o = branchRow(b, c, kk, kx);
-                            for (int l = 0; l < len; l++) {
-                                double dv = s[o + l] - mu;
-                                sq += dv * dv;
-                            }
+                            sqDev += NormKernels.squaredDeviations(values, branchRow(b, c, slot, slots), len, mu);
                         }
                         mean = (float) mu;
-                        invStd = (float) (1 / Math.sqrt(sq / m + eps));
+                        invStd = (float) (1 / Math.sqrt(sqDev / m + eps));
                         // The norm sees s + branch bias; the bias cancels in the output but not in the running mean.
                         float[] rm = rmT.data();
                         int ro = rmT.offset() + c;
                         rm[ro] = (1 - momentum) * rm[ro] + momentum * (float) (mu + (bias == null ? 0 : bias[c]));
                         float[] rv = rvT.data();
                         int vo = rvT.offset() + c;
-                        rv[vo] = (1 - momentum) * rv[vo] + momentum * (float) (sq / (m - 1));
+                        rv[vo] = (1 - momentum) * rv[vo] + momentum * (float) (sqDev / (m - 1));
                     } else {
                         mean = rmT.get(c) - (bias == null ? 0f : bias[c]);
                         invStd = (float) (1 / Math.sqrt(rvT.get(c) + eps));
                     }
-                    st.mean[kk][c] = mean;
-                    st.invStd[kk][c] = invStd;
-                    st.scale[kk][c] = gamma[c] * invStd;
-                    st.shift[kk][c] = beta[c] - mean * gamma[c] * invStd;
+                    st.mean[ee][c] = mean;
+                    st.invStd[ee][c] = invStd;
+                    st.scale[ee][c] = gamma[c] * invStd;
+                    st.shift[ee][c] = beta[c] - mean * gamma[c] * invStd;
                 }
             });
             if (training) {
@@ -319,7 +365,9 @@ final class QuadraticEngine {
 
     /**
      * y of items {@code first .. first+count)} from their branches ({@code s}, {@code d} hold those items only): the
-     * neuron's formula, or only its linear term when the quadratic term is masked.
+     * declaration's terms summed in order (product, the directly added slots, the square branch, the output bias),
+     * one term at a time over a row of {@code len} positions; or only the linear term when the quadratic term is
+     * masked.
      */
     private void combine(float[] s, float[] d, BranchState st, float[] y, int first, int count) {
         float[] ob = raw(layer.outputBias());
@@ -327,7 +375,9 @@ final class QuadraticEngine {
             combineDense(s, d, st, y, first, count, ob);
             return;
         }
-        float[] br = raw(layer.branchBias(0));
+        // Masked: W_lin x + b_lin (T2_4's c is part of its quadratic term, so b_lin is its b_r).
+        float[] mb = raw(layer.linearBias());
+        boolean fusedRow = productBranches == 2 && added.length + (square ? 1 : 0) <= 1 && squareEntry < 0;
         int bs = outG * len;
         int y0 = first * groups * outG * len;
         Parallel.forRange(count * groups * outG, Math.max(1, GRAIN / len), (from, to) -> {
@@ -338,80 +388,83 @@ final class QuadraticEngine {
                 int yo = y0 + t * len;
                 int dOff = t * len;
                 int so = (p * kx * outG + j) * len;
-                float b = ob == null ? 0f : ob[c];
                 if (masked) {
-                    switch (type) {
-                        case T1 -> {
-                            for (int l = 0; l < len; l++) {
-                                y[yo + l] = (formLinear ? s[so + bs + l] : 0f) + b;
-                            }
+                    float b = mb == null ? 0f : mb[c];
+                    if (linear >= 0) {
+                        int lo = so + linear * bs;
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = s[lo + l] + b;
                         }
-                        case T2, T3, T4, T1_2 -> Arrays.fill(y, yo, yo + len, b);
-                        case T2_4 -> {
-                            // c is part of T2_4's quadratic term (zero at a linear start): only W_r x + b_r remains.
-                            float r = br == null ? 0f : br[c];
-                            for (int l = 0; l < len; l++) {
-                                y[yo + l] = s[so + l] + r;
-                            }
+                    } else {
+                        Arrays.fill(y, yo, yo + len, b);
+                    }
+                    continue;
+                }
+                if (fusedRow) {
+                    // The common rows in one pass, in the same order: product, the one added term, the bias.
+                    float sc0 = st.scale[0][c];
+                    float sh0 = st.shift[0][c];
+                    float sc1 = st.scale[1][c];
+                    float sh1 = st.shift[1][c];
+                    float b = ob == null ? 0f : ob[c];
+                    int ao = so + pa * bs;
+                    int bo = so + pb * bs;
+                    float[] e = added.length > 0 ? s : d;
+                    int eo = added.length > 0 ? so + added[0] * bs : dOff;
+                    if (e == null) {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[ao + l] * sc0 + sh0) * (s[bo + l] * sc1 + sh1) + b;
                         }
-                        case QRES -> {
-                            for (int l = 0; l < len; l++) {
-                                y[yo + l] = s[so + l] + b;
-                            }
-                        }
-                        case PROPOSED -> {
-                            for (int l = 0; l < len; l++) {
-                                y[yo + l] = s[so + 2 * bs + l] + b;
-                            }
+                    } else {
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[ao + l] * sc0 + sh0) * (s[bo + l] * sc1 + sh1) + e[eo + l] + b;
                         }
                     }
                     continue;
                 }
-                float sc0 = productBranches > 0 ? st.scale[0][c] : 1f;
-                float sh0 = productBranches > 0 ? st.shift[0][c] : 0f;
-                float sc1 = productBranches > 1 ? st.scale[1][c] : 1f;
-                float sh1 = productBranches > 1 ? st.shift[1][c] : 0f;
-                switch (type) {
-                    case T1 -> {
+                boolean started = false;
+                if (pa >= 0) {
+                    float sc0 = st.scale[0][c];
+                    float sh0 = st.shift[0][c];
+                    int ao = so + pa * bs;
+                    if (pb == pa) {
                         for (int l = 0; l < len; l++) {
-                            y[yo + l] = s[so + l] + (formLinear ? s[so + bs + l] : 0f) + b;
+                            float v = s[ao + l] * sc0 + sh0;
+                            y[yo + l] = v * v;
+                        }
+                    } else {
+                        float sc1 = st.scale[1][c];
+                        float sh1 = st.shift[1][c];
+                        int bo = so + pb * bs;
+                        for (int l = 0; l < len; l++) {
+                            y[yo + l] = (s[ao + l] * sc0 + sh0) * (s[bo + l] * sc1 + sh1);
                         }
                     }
-                    case T2 -> {
+                    started = true;
+                }
+                for (int k : added) {
+                    int ko = so + k * bs;
+                    if (started) {
                         for (int l = 0; l < len; l++) {
-                            y[yo + l] = d[dOff + l] + b;
+                            y[yo + l] += s[ko + l];
                         }
+                    } else {
+                        System.arraycopy(s, ko, y, yo, len);
+                        started = true;
                     }
-                    case T3 -> {
-                        for (int l = 0; l < len; l++) {
-                            float v = s[so + l] * sc0 + sh0;
-                            y[yo + l] = v * v + b;
-                        }
+                }
+                if (d != null) {
+                    float dsc = squareEntry < 0 ? 1f : st.scale[squareEntry][c];
+                    float dsh = squareEntry < 0 ? 0f : st.shift[squareEntry][c];
+                    for (int l = 0; l < len; l++) {
+                        float v = squareEntry < 0 ? d[dOff + l] : d[dOff + l] * dsc + dsh;
+                        y[yo + l] = started ? y[yo + l] + v : v;
                     }
-                    case T4 -> {
-                        for (int l = 0; l < len; l++) {
-                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + b;
-                        }
-                    }
-                    case T1_2 -> {
-                        for (int l = 0; l < len; l++) {
-                            y[yo + l] = s[so + l] + d[dOff + l] + b;
-                        }
-                    }
-                    case T2_4 -> {
-                        for (int l = 0; l < len; l++) {
-                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + d[dOff + l] + b;
-                        }
-                    }
-                    case QRES -> {
-                        for (int l = 0; l < len; l++) {
-                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + s[so + l] + b;
-                        }
-                    }
-                    case PROPOSED -> {
-                        for (int l = 0; l < len; l++) {
-                            y[yo + l] = (s[so + l] * sc0 + sh0) * (s[so + bs + l] * sc1 + sh1) + s[so + 2 * bs + l] + b;
-                        }
+                }
+                if (ob != null) {
+                    float b = ob[c];
+                    for (int l = 0; l < len; l++) {
+                        y[yo + l] += b;
                     }
                 }
             }
@@ -419,12 +472,13 @@ final class QuadraticEngine {
     }
 
     /**
-     * Whether the layer is dense (one position per channel) with two product branches (T4, T2_4, QRES, PROPOSED) and
-     * unmasked: {@link #combine} and {@link #elementGradients} then loop over an item's channels, where the general
-     * loop, one channel of one position at a time, spent a tenth of a quadratic MLP's step on its index arithmetic.
+     * Whether the layer is dense (one position per channel) with a product of two branches plus at most one more
+     * unnormalised term, and unmasked (T4, T2_4, QRES, PROPOSED): {@link #combine} and {@link #elementGradients} then
+     * loop over an item's channels with the fused row kernels, where the general loop, one channel of one position at
+     * a time, spent a tenth of a quadratic MLP's step on its index arithmetic.
      */
     private boolean denseProducts() {
-        return len == 1 && !masked && productBranches == 2;
+        return len == 1 && !masked && productBranches == 2 && added.length + (square ? 1 : 0) <= 1 && squareEntry < 0;
     }
 
     /** {@link #combine} for {@link #denseProducts}: the same formula, operation for operation. */
@@ -440,17 +494,10 @@ final class QuadraticEngine {
                 int c0 = (p % groups) * outG;
                 int yo = y0 + p * outG;
                 int so = p * kx * outG;
-                int s1 = so + outG;
-                int dOff = p * outG;
-                // The added term: none (T4), the square branch (T2_4), branch 0 (QRES) or the linear branch.
-                switch (type) {
-                    case T4 -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, null, 0, bias, c0, y, yo, outG);
-                    case T2_4 -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, d, dOff, bias, c0, y, yo, outG);
-                    case QRES -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, s, so, bias, c0, y, yo, outG);
-                    case PROPOSED -> QuadraticKernels.combineRow(s, so, s1, sc0, sh0, sc1, sh1, s, s1 + outG, bias, c0,
-                            y, yo, outG);
-                    default -> throw new IllegalStateException(type + " has no two product branches");
-                }
+                // The added term: none (T4), the square branch (T2_4) or a slot (QRES's W_a x, PROPOSED's W_c x).
+                float[] e = added.length > 0 ? s : d;
+                int eo = added.length > 0 ? so + added[0] * outG : p * outG;
+                QuadraticKernels.combineRow(s, so + pa * outG, so + pb * outG, sc0, sh0, sc1, sh1, e, eo, bias, c0, y, yo, outG);
             }
         });
     }
@@ -468,14 +515,16 @@ final class QuadraticEngine {
                 int c0 = (p % groups) * outG;
                 int yo = y0 + p * outG;
                 int so = p * kx * outG;
-                int s1 = so + outG;
-                int v0o = p * sk * outG;
-                int v1o = v0o + outG;
-                QuadraticKernels.productGradientRow(gy, yo, s, v0o, v1o, sc0, sh0, sc1, sh1, c0, ds, so, s1, outG);
-                if (type == NeuronType.T2_4) {
+                int vo = p * sk * outG;
+                QuadraticKernels.productGradientRow(gy, yo, s, vo + pa * outG, vo + pb * outG, sc0, sh0, sc1, sh1, c0, ds,
+                        so + pa * outG, so + pb * outG, outG);
+                for (int k : added) {
+                    if (!addedAfterNorm[k]) {
+                        System.arraycopy(gy, yo, ds, so + k * outG, outG);
+                    }
+                }
+                if (dd != null) {
                     System.arraycopy(gy, yo, dd, p * outG, outG);
-                } else if (type == NeuronType.PROPOSED) {
-                    System.arraycopy(gy, yo, ds, s1 + outG, outG);
                 }
             }
         });
@@ -493,7 +542,6 @@ final class QuadraticEngine {
      * piece.
      */
     Gradients backward(float[] x, int[] inputShape, float[] gy, BranchState st, boolean needInput) {
-        boolean form = type.hasQuadraticForm();
         int chunk = form || usesBatchStatistics(st) ? items : chunkItems(1);
         int branchFloats = chunk * groups * kx * outG * len;
         int sk = recomputedBranches();
@@ -505,15 +553,16 @@ final class QuadraticEngine {
         float[] s;
         float[] x2;
         try (Buffers.CategoryScope c = Buffers.withCategory(MemoryCategory.ACTIVATION)) {
-            // Only product branches need their values back; a quadratic form, a masked layer and the square branch
-            // enter the output linearly.
+            // Only product branches (and a normalised square branch) need their values back; a quadratic form, a
+            // masked layer and an unnormalised square branch enter the output linearly.
             s = !form && !masked && productBranches > 0 ? alloc(chunk * groups * sk * outG * len) : null;
-            x2 = type.hasSquareBranch() ? square(x) : null;
+            x2 = square ? square(x) : null;
         }
         float[] wd = x2 == null ? null : squareWeights();
         float[] gx2 = x2 == null || gx == null ? null : zeros(x.length);
         float[] ds = kx == 0 ? null : alloc(branchFloats);
         float[] dd = x2 == null ? null : alloc(chunk * groups * outG * len);
+        float[] dv = x2 == null || masked || squareEntry < 0 ? null : alloc(chunk * groups * outG * len);
         float[] gw = form ? alloc(groups * formRows() * n) : w == null ? null : alloc(w.length);
         Tensor gwd = x2 == null ? null : Tensor.empty(layer.squareWeight().shape());
         float[] partW = chunk < items && w != null ? alloc(w.length) : null;
@@ -531,7 +580,7 @@ final class QuadraticEngine {
                 proj.prepare(w, kx * outG, s != null && !fewer, gx != null, this::alloc);
             }
             if (wd != null) {
-                proj.prepare(wd, outG, false, gx2 != null, this::alloc);
+                proj.prepare(wd, outG, dv != null, gx2 != null, this::alloc);
             }
         }
         try {
@@ -540,8 +589,11 @@ final class QuadraticEngine {
                 if (s != null) {
                     proj.forward(x, first, count, ws, sk * outG, s);
                 }
+                if (dv != null) {
+                    proj.forward(x2, first, count, wd, outG, dv);
+                }
                 elementGradients(s, sk, st, gy, ds, dd, first, count);
-                channelGradients(s, sk, st, gy, ds, sums, first, count);
+                channelGradients(s, sk, dv, st, gy, ds, dd, sums, first, count);
                 if (w != null) {
                     if (gx != null) {
                         proj.backwardInput(ds, first, count, w, kx * outG, gx);
@@ -578,13 +630,12 @@ final class QuadraticEngine {
     }
 
     /**
-     * Branches whose values backward recomputes into S, per item: PROPOSED's linear branch {@code W_c x} enters the
-     * output with weight 1, so its gradient needs no value, and only the two product branches (stacked first) are
-     * recomputed: a third less projection work than recomputing all three. Every other type recomputes all
-     * {@code kx}.
+     * Branches whose values backward recomputes into S, per item: only the product's values enter a gradient, and
+     * the product's slots lead the stack, so an unmasked layer recomputes that prefix: PROPOSED skips its linear
+     * branch {@code W_c x} (weight 1 in the output), a third less projection work than recomputing all three.
      */
     private int recomputedBranches() {
-        return type == NeuronType.PROPOSED && !masked ? productBranches : kx;
+        return !masked && productBranches > 0 ? productBranches : kx;
     }
 
     private static boolean usesBatchStatistics(BranchState st) {
@@ -614,7 +665,7 @@ final class QuadraticEngine {
 
     /**
      * Pass 1, for items {@code first .. first+count)} ({@code s}, {@code ds}, {@code dd} hold those items only):
-     * gradients of the formula with respect to each branch value. Product branches get d/dv (turned into d/ds by
+     * gradients of the formula with respect to each branch value. Normalised branches get d/dv (turned into d/ds by
      * {@link #channelGradients}); the others, which enter the output with weight 1, their final gradient.
      */
     private void elementGradients(float[] s, int sk, BranchState st, float[] gy, float[] ds, float[] dd, int first,
@@ -644,91 +695,88 @@ final class QuadraticEngine {
                     if (dd != null) {
                         Arrays.fill(dd, dOff, dOff + len, 0f);
                     }
-                    int lin = switch (type) {
-                        case T2_4, QRES -> 0;
-                        case PROPOSED -> 2;
-                        case T1 -> formLinear ? 1 : -1;
-                        case T2, T3, T4, T1_2 -> -1;
-                    };
-                    if (lin >= 0) {
-                        System.arraycopy(gy, yo, ds, so + lin * bs, len);
+                    if (linear >= 0) {
+                        System.arraycopy(gy, yo, ds, so + linear * bs, len);
                     }
                     continue;
                 }
-                float sc0 = productBranches > 0 ? st.scale[0][c] : 1f;
-                float sh0 = productBranches > 0 ? st.shift[0][c] : 0f;
-                float sc1 = productBranches > 1 ? st.scale[1][c] : 1f;
-                float sh1 = productBranches > 1 ? st.shift[1][c] : 0f;
-                switch (type) {
-                    case T1 -> {
-                        System.arraycopy(gy, yo, ds, so, len);
-                        if (formLinear) {
-                            System.arraycopy(gy, yo, ds, so + bs, len);
-                        }
-                    }
-                    case T1_2 -> {
-                        System.arraycopy(gy, yo, ds, so, len);
-                        System.arraycopy(gy, yo, dd, dOff, len);
-                    }
-                    case T2 -> System.arraycopy(gy, yo, dd, dOff, len);
-                    case T3 -> {
+                if (pa >= 0) {
+                    float sc0 = st.scale[0][c];
+                    float sh0 = st.shift[0][c];
+                    int ao = so + pa * bs;
+                    int av = vo + pa * bs;
+                    if (pb == pa) {
                         for (int l = 0; l < len; l++) {
-                            ds[so + l] = 2f * (s[vo + l] * sc0 + sh0) * gy[yo + l];
+                            ds[ao + l] = 2f * (s[av + l] * sc0 + sh0) * gy[yo + l];
                         }
-                    }
-                    case T4, T2_4, QRES, PROPOSED -> {
+                    } else {
+                        float sc1 = st.scale[1][c];
+                        float sh1 = st.shift[1][c];
+                        int bo = so + pb * bs;
+                        int bv = vo + pb * bs;
                         for (int l = 0; l < len; l++) {
                             float g = gy[yo + l];
-                            float v0 = s[vo + l] * sc0 + sh0;
-                            float v1 = s[vo + bs + l] * sc1 + sh1;
-                            ds[so + l] = g * v1;
-                            ds[so + bs + l] = g * v0;
-                        }
-                        if (type == NeuronType.T2_4) {
-                            System.arraycopy(gy, yo, dd, dOff, len);
-                        } else if (type == NeuronType.PROPOSED) {
-                            System.arraycopy(gy, yo, ds, so + 2 * bs, len);
+                            float v0 = s[av + l] * sc0 + sh0;
+                            float v1 = s[bv + l] * sc1 + sh1;
+                            ds[ao + l] = g * v1;
+                            ds[bo + l] = g * v0;
                         }
                     }
+                }
+                for (int k : added) {
+                    if (!addedAfterNorm[k]) {
+                        System.arraycopy(gy, yo, ds, so + k * bs, len);
+                    }
+                }
+                if (dd != null) {
+                    System.arraycopy(gy, yo, dd, dOff, len);
                 }
             }
         });
     }
 
-    /** Per-channel gradient sums over the batch (branch norms' γ and β, branch and output biases), chunk by chunk. */
+    /**
+     * Per-channel gradient sums over the batch (branch norms' γ and β per {@link BranchState} entry, branch and
+     * output biases), chunk by chunk.
+     */
     private final class ChannelSums {
-        final BatchNorm[] norms = new BatchNorm[productBranches];
-        final double[][] gamma = new double[productBranches][];
-        final double[][] beta = new double[productBranches][];
-        final double[][] bias = new double[productBranches][];
+        final BatchNorm[] norms = new BatchNorm[normEntries()];
+        final double[][] gamma = new double[normEntries()][];
+        final double[][] beta = new double[normEntries()][];
+        /** Per stack slot with a branch bias. */
+        final double[][] bias = new double[kx][];
         final double[] outputBias;
-        /** T2_4's c is quadratic: masked out of the output, it gets a zero gradient. */
+        /** Masked, only the linear term's bias reaches the output: a quadratic output bias (T2_4's c) gets none. */
         final boolean outputBiasUsed;
 
         ChannelSums() {
-            for (int k = 0; k < productBranches; k++) {
-                norms[k] = masked ? null : layer.branchNorm(k);
-                if (norms[k] != null) {
-                    gamma[k] = new double[out];
-                    beta[k] = new double[out];
+            for (int e = 0; e < norms.length; e++) {
+                norms[e] = norm(e);
+                if (norms[e] != null) {
+                    gamma[e] = new double[out];
+                    beta[e] = new double[out];
                 }
+            }
+            for (int k = 0; k < kx; k++) {
                 if (layer.branchBias(k) != null) {
                     bias[k] = new double[out];
                 }
             }
             outputBias = layer.outputBias() == null ? null : new double[out];
-            outputBiasUsed = outputBias != null && !(masked && type == NeuronType.T2_4);
+            outputBiasUsed = outputBias != null && (!masked || layer.outputBias() == layer.linearBias());
         }
 
         void putInto(Map<Tensor, Tensor> grads) {
             if (outputBias != null) {
                 grads.put(layer.outputBias(), vector(outputBias));
             }
-            for (int k = 0; k < productBranches; k++) {
-                if (norms[k] != null) {
-                    grads.put(norms[k].weight(), vector(gamma[k]));
-                    grads.put(norms[k].bias(), vector(beta[k]));
+            for (int e = 0; e < norms.length; e++) {
+                if (norms[e] != null) {
+                    grads.put(norms[e].weight(), vector(gamma[e]));
+                    grads.put(norms[e].bias(), vector(beta[e]));
                 }
+            }
+            for (int k = 0; k < kx; k++) {
                 if (bias[k] != null) {
                     grads.put(layer.branchBias(k), vector(bias[k]));
                 }
@@ -745,51 +793,54 @@ final class QuadraticEngine {
     }
 
     /**
-     * Pass 2, per channel, for items {@code first .. first+count)}: the batch-norm backward of each normalised
-     * product branch (d/dv to d/ds; dγ and dβ into {@code sums}), QRES's linear path through its shared branch, and
-     * the bias gradients (channel sums into {@code sums}). A norm in training mode needs the whole batch in one call.
+     * Pass 2, per channel, for items {@code first .. first+count)}: the batch-norm backward of each normalised branch
+     * (d/dv to d/ds through {@link NormKernels}, as {@code BatchNorm} does; dγ and dβ into {@code sums}), then the
+     * direct gradient of a slot that is also a product factor (QRES's {@code W_a x}, outside its norm), and the bias
+     * gradients (channel sums into {@code sums}). A norm in training mode needs the whole batch in one call.
      */
-    private void channelGradients(float[] s, int sk, BranchState st, float[] gy, float[] ds, ChannelSums sums,
-                                  int first, int count) {
-        int pb = productBranches;
+    private void channelGradients(float[] s, int sk, float[] d, BranchState st, float[] gy, float[] ds, float[] dd,
+                                  ChannelSums sums, int first, int count) {
         int m = items * len;
         Parallel.forRange(out, 1, (from, to) -> {
+            double[] acc = new double[2];
             for (int c = from; c < to; c++) {
-                for (int k = 0; k < pb; k++) {
-                    BatchNorm norm = sums.norms[k];
-                    if (norm != null) {
-                        float mean = st.mean[k][c];
-                        float is = st.invStd[k][c];
-                        double sumDv = 0;
-                        double sumDvXhat = 0;
-                        for (int b = 0; b < count; b++) {
-                            int o = branchRow(b, c, k, kx);
-                            int v = branchRow(b, c, k, sk);
-                            for (int l = 0; l < len; l++) {
-                                float dv = ds[o + l];
-                                sumDv += dv;
-                                sumDvXhat += dv * (s[v + l] - mean) * is;
-                            }
-                        }
-                        sums.gamma[k][c] += sumDvXhat;
-                        sums.beta[k][c] += sumDv;
-                        float gam = norm.weight().get(c);
-                        float meanDv = (float) (sumDv / m);
-                        float meanDvXhat = (float) (sumDvXhat / m);
-                        for (int b = 0; b < count; b++) {
-                            int o = branchRow(b, c, k, kx);
-                            int v = branchRow(b, c, k, sk);
-                            for (int l = 0; l < len; l++) {
-                                ds[o + l] = st.training[k]
-                                        ? gam * is * (ds[o + l] - meanDv - (s[v + l] - mean) * is * meanDvXhat)
-                                        : gam * is * ds[o + l];
-                            }
+                for (int e = 0; e < sums.norms.length; e++) {
+                    BatchNorm norm = sums.norms[e];
+                    if (norm == null) {
+                        continue;
+                    }
+                    boolean sq = e == squareEntry;
+                    float[] g = sq ? dd : ds;
+                    float[] v = sq ? d : s;
+                    int gSlots = sq ? 1 : kx;
+                    int vSlots = sq ? 1 : sk;
+                    int slot = sq ? 0 : e;
+                    float mean = st.mean[e][c];
+                    float is = st.invStd[e][c];
+                    acc[0] = 0;
+                    acc[1] = 0;
+                    for (int b = 0; b < count; b++) {
+                        NormKernels.gradientSums(g, branchRow(b, c, slot, gSlots), v, branchRow(b, c, slot, vSlots), len, mean, is, acc);
+                    }
+                    sums.gamma[e][c] += acc[1];
+                    sums.beta[e][c] += acc[0];
+                    float gi = norm.weight().get(c) * is;
+                    float meanG = (float) (acc[0] / m);
+                    float meanGX = (float) (acc[1] / m);
+                    for (int b = 0; b < count; b++) {
+                        int o = branchRow(b, c, slot, gSlots);
+                        if (st.training[e]) {
+                            NormKernels.inputGradient(g, o, v, branchRow(b, c, slot, vSlots), g, o, len, mean, is, gi, meanG, meanGX);
+                        } else {
+                            NormKernels.affine(g, o, g, o, len, gi, 0f);
                         }
                     }
-                    if (k == 0 && type == NeuronType.QRES && !masked) {
-                        // W_a x also enters the output directly, after (and outside) its norm.
+                }
+                for (int k = 0; k < kx; k++) {
+                    if (addedAfterNorm[k] && !masked) {
+                        // The slot also enters the output directly, after (and outside) its norm.
                         for (int b = 0; b < count; b++) {
-                            int o = branchRow(b, c, 0, kx);
+                            int o = branchRow(b, c, k, kx);
                             int yo = outputRow(first + b, c);
                             for (int l = 0; l < len; l++) {
                                 ds[o + l] += gy[yo + l];
@@ -797,19 +848,19 @@ final class QuadraticEngine {
                         }
                     }
                     if (sums.bias[k] != null) {
-                        double acc = 0;
+                        double total = 0;
                         for (int b = 0; b < count; b++) {
-                            acc += sum(ds, branchRow(b, c, k, kx));
+                            total += sum(ds, branchRow(b, c, k, kx));
                         }
-                        sums.bias[k][c] += acc;
+                        sums.bias[k][c] += total;
                     }
                 }
                 if (sums.outputBiasUsed) {
-                    double acc = 0;
+                    double total = 0;
                     for (int b = first; b < first + count; b++) {
-                        acc += sum(gy, outputRow(b, c));
+                        total += sum(gy, outputRow(b, c));
                     }
-                    sums.outputBias[c] += acc;
+                    sums.outputBias[c] += total;
                 }
             }
         });

@@ -11,6 +11,7 @@ import java.util.function.IntFunction;
 
 import org.quadralib.core.F;
 import org.quadralib.core.GradMode;
+import org.quadralib.core.Shapes;
 import org.quadralib.core.Tensor;
 import org.quadralib.layers.QuadraticOptions.BackpropMode;
 
@@ -54,11 +55,22 @@ public abstract class QuadraticLayer extends Module {
     private final int outputs;
     private final int groups;
     private final int fanIn;
+    /** The weights projecting x (a quadratic form included), in declaration order: the stack's slots. */
     private final List<Tensor> stacked = new ArrayList<>();
+    /** Each slot's branch bias, or null. */
+    private final List<Tensor> slotBias = new ArrayList<>();
+    /** Slots that enter the output directly (a branch term, or a quadratic form's value). */
+    private final int[] addedSlots;
+    /** The product's slots (equal for a square), or -1. */
+    private final int productA;
+    private final int productB;
+    /** The slot of the linear term, or -1. */
+    private final int linearSlot;
     private Tensor squareWeight;
-    private final Tensor[] branchBias = new Tensor[2];
     private Tensor outputBias;
-    private final BatchNorm[] norms = new BatchNorm[2];
+    /** Branch norms of the product's distinct slots, in slot order. */
+    private final BatchNorm[] norms;
+    private BatchNorm squareNorm;
     private final Tensor linearWeight;
     private final Tensor linearBias;
     private volatile boolean masked;
@@ -68,7 +80,8 @@ public abstract class QuadraticLayer extends Module {
     int branchChunkFloats = QuadraticEngine.BRANCH_CHUNK_FLOATS;
 
     /**
-     * Registers and initialises the parameters of {@code type}.
+     * Registers and initialises the parameters of {@code type}, as its {@linkplain NeuronType#declaration()
+     * declaration} lists them.
      *
      * @param spec how messages name the layer before it has a path, e.g. {@code QuadraticLinear(in=4, out=3, T1)}
      * @param outputs output features or channels
@@ -87,94 +100,111 @@ public abstract class QuadraticLayer extends Module {
         this.groups = groups;
         this.fanIn = fanIn;
         validate(spec);
-        boolean zeroQuad = options.linearStart();
-        int[] formShape = {outputs, fanIn, fanIn};
+        NeuronType.Declaration dec = type.declaration();
+        boolean start = options.linearStart();
+        List<String> slotNames = new ArrayList<>();
         // Registration order is the state-dict order and the order weights draw from Init's generator.
-        switch (type) {
-            case T1 -> {
-                Tensor a = weight("weight_a", formShape, true, zeroQuad);
-                stacked.add(a);
-                if (options.linearTerm()) {
-                    stacked.add(weight("weight_b", weightShape, false, false));
-                }
-                outputBias = bias("bias", false, Fill.RANDOM);
+        for (NeuronType.Branch b : dec.branches()) {
+            if (b.optional() && !options.linearTerm()) {
+                continue;
             }
-            case T2 -> {
-                squareWeight = weight("weight_a", weightShape, true, false);
-                outputBias = bias("bias", false, Fill.RANDOM);
+            int[] shape = type.isForm(b.name()) ? new int[] {outputs, fanIn, fanIn} : weightShape;
+            Tensor w = registerParameter(b.weightName(), parameterTensor(shape), b.quadratic());
+            fill(w, start ? b.linearStartInit() : b.init());
+            Tensor bias = null;
+            if (b.bias() != null && options.bias()) {
+                bias = registerParameter("bias_" + b.name(), parameterTensor(outputs), b.bias().quadratic());
+                fill(bias, start ? b.bias().linearStartInit() : b.bias().init());
             }
-            case T3 -> {
-                stacked.add(weight("weight_a", weightShape, true, false));
-                outputBias = bias("bias", false, Fill.RANDOM);
-            }
-            case T4 -> {
-                stacked.add(weight("weight_a", weightShape, true, false));
-                stacked.add(weight("weight_b", weightShape, true, false));
-                outputBias = bias("bias", false, Fill.RANDOM);
-            }
-            case T1_2 -> {
-                stacked.add(weight("weight_a", formShape, true, false));
-                squareWeight = weight("weight_b", weightShape, true, false);
-                outputBias = bias("bias", false, Fill.RANDOM);
-            }
-            case T2_4 -> {
-                // ReLinear's start: (W_r x + b_r)·(0·x + 1) + 0·(x∘x) + 0 = W_r x + b_r.
-                stacked.add(weight("weight_r", weightShape, false, false));
-                branchBias[0] = bias("bias_r", false, Fill.RANDOM);
-                stacked.add(weight("weight_g", weightShape, true, zeroQuad));
-                branchBias[1] = bias("bias_g", true, zeroQuad ? Fill.ONE : Fill.RANDOM);
-                squareWeight = weight("weight_b", weightShape, true, zeroQuad);
-                outputBias = bias("bias", true, zeroQuad ? Fill.ZERO : Fill.RANDOM);
-            }
-            case QRES -> {
-                stacked.add(weight("weight_a", weightShape, false, false));
-                stacked.add(weight("weight_b", weightShape, true, zeroQuad));
-                outputBias = bias("bias", false, Fill.RANDOM);
-            }
-            case PROPOSED -> {
-                // W_a stays non-zero at a linear start: with both factors zero neither would ever get a gradient.
-                stacked.add(weight("weight_a", weightShape, true, false));
-                stacked.add(weight("weight_b", weightShape, true, zeroQuad));
-                stacked.add(weight("weight_c", weightShape, false, false));
-                outputBias = bias("bias", false, Fill.RANDOM);
+            if (type.isSquare(b.name())) {
+                squareWeight = w;
+            } else {
+                stacked.add(w);
+                slotBias.add(bias);
+                slotNames.add(b.name());
             }
         }
-        linearWeight = switch (type) {
-            case T1 -> options.linearTerm() ? stacked.get(1) : null;
-            case T2_4, QRES -> stacked.get(0);
-            case PROPOSED -> stacked.get(2);
-            case T2, T3, T4, T1_2 -> null;
-        };
-        linearBias = type == NeuronType.T2_4 ? branchBias[0] : outputBias;
+        NeuronType.Term.Constant constant = dec.term(NeuronType.Term.Constant.class);
+        if (constant != null && options.bias()) {
+            outputBias = registerParameter("bias", parameterTensor(outputs), constant.quadratic());
+            fill(outputBias, start && constant.quadratic() ? NeuronType.Fill.ZERO : NeuronType.Fill.UNIFORM);
+        }
+        NeuronType.Term.Product product = dec.term(NeuronType.Term.Product.class);
+        productA = product == null ? -1 : slotNames.indexOf(product.a());
+        productB = product == null ? -1 : slotNames.indexOf(product.b());
+        List<Integer> added = new ArrayList<>();
+        for (NeuronType.Term t : dec.terms()) {
+            String name = t instanceof NeuronType.Term.Linear l ? l.branch() : t instanceof NeuronType.Term.Form f ? f.branch() : null;
+            if (name != null && slotNames.contains(name)) {
+                added.add(slotNames.indexOf(name));
+            }
+        }
+        addedSlots = added.stream().mapToInt(Integer::intValue).toArray();
+        linearSlot = dec.linearBranch() == null ? -1 : slotNames.indexOf(dec.linearBranch());
+        linearWeight = linearSlot < 0 ? null : stacked.get(linearSlot);
+        // The linear term's bias: its branch's own (T2_4's b_r), else the output bias.
+        boolean ownBias = linearSlot >= 0 && dec.branch(dec.linearBranch()).bias() != null;
+        linearBias = ownBias ? slotBias.get(linearSlot) : outputBias;
+        List<String> productNames = type.productBranchNames();
+        norms = new BatchNorm[productNames.size()];
         if (options.branchNorm()) {
-            String[] names = type == NeuronType.T2_4 ? new String[] {"norm_r", "norm_g"} : new String[] {"norm_a", "norm_b"};
-            for (int k = 0; k < type.productBranches(); k++) {
-                norms[k] = registerModule(names[k], normFactory.apply(outputs));
+            for (int k = 0; k < norms.length; k++) {
+                if (dec.branch(productNames.get(k)).norm() != null) {
+                    norms[k] = norm(productNames.get(k), normFactory);
+                }
+            }
+            NeuronType.Term.Square square = dec.term(NeuronType.Term.Square.class);
+            if (square != null && square.normalised()) {
+                squareNorm = norm(square.branch(), normFactory);
             }
         }
     }
 
+    /** Registers {@code norm_<branch>}, its γ and β as the branch's declaration starts them. */
+    private BatchNorm norm(String branch, IntFunction<BatchNorm> normFactory) {
+        BatchNorm n = registerModule("norm_" + branch, normFactory.apply(outputs));
+        float[] affine = type.declaration().branch(branch).norm();
+        Init.constant(n.weight(), affine[0]);
+        Init.constant(n.bias(), affine[1]);
+        return n;
+    }
+
     private void validate(String spec) {
         String head = spec + ": ";
-        if (options.branchNorm() && !type.hasProductBranches()) {
-            throw new IllegalArgumentException(head + "branchNorm normalises branch outputs before their product, and " + type.name()
-                    + " (" + type.formula() + ") has none");
+        NeuronType.Declaration dec = type.declaration();
+        if (options.branchNorm() && !type.supportsBranchNorm()) {
+            throw new IllegalArgumentException(head + "branchNorm normalises branch outputs before their product or the square branch, and "
+                    + type.name() + " (" + type.formula() + ") has none");
         }
-        if (!options.linearTerm() && type != NeuronType.T1) {
-            throw new IllegalArgumentException(head + "linearTerm=false is only for T1, whose linear term is optional; " + type.name()
-                    + " is " + type.formula());
+        boolean optional = dec.branches().stream().anyMatch(NeuronType.Branch::optional);
+        if (!options.linearTerm() && !optional) {
+            List<String> withOptional = new ArrayList<>();
+            for (NeuronType t : NeuronType.values()) {
+                if (t.declaration().branches().stream().anyMatch(NeuronType.Branch::optional)) {
+                    withOptional.add(t.name());
+                }
+            }
+            throw new IllegalArgumentException(head + "linearTerm=false is only for " + String.join(", ", withOptional)
+                    + ", whose linear term is optional; " + type.name() + " is " + type.formula());
         }
         if (options.linearStart()) {
-            if (!type.hasLinearTerm() || !options.linearTerm()) {
+            boolean dropped = type.hasLinearTerm() && dec.branch(dec.linearBranch()).optional() && !options.linearTerm();
+            if (!type.hasLinearTerm() || dropped) {
                 throw new IllegalArgumentException(head + "linearStart needs a linear term to start from; " + type.name() + " ("
                         + (options.linearTerm() ? type.formula() : "xᵀW_a x + b") + ") has none");
             }
-            if (type == NeuronType.T2_4 && !options.bias()) {
-                throw new IllegalArgumentException(head + "T2_4's linear start sets b_g = 1, so it needs bias=true");
-            }
-            if (type == NeuronType.T2_4 && options.branchNorm()) {
-                throw new IllegalArgumentException(head + "T2_4's linear start relies on the constant branch W_g x + b_g = 1, which"
-                        + " branchNorm would normalise to 0");
+            for (NeuronType.Branch b : dec.branches()) {
+                if (b.bias() == null || b.bias().linearStartInit() != NeuronType.Fill.ONE) {
+                    continue;
+                }
+                // A branch that starts at the constant 1 carries the linear start: it needs its bias, unnormalised.
+                if (!options.bias()) {
+                    throw new IllegalArgumentException(head + type.name() + "'s linear start sets b_" + b.name() + " = 1, so it needs bias=true");
+                }
+                if (options.branchNorm()) {
+                    throw new IllegalArgumentException(head + type.name() + "'s linear start relies on the constant branch W_" + b.name()
+                            + " x + b_" + b.name() + " = 1, which branchNorm would normalise to 0");
+                }
             }
         }
         if (type.hasQuadraticForm()) {
@@ -189,34 +219,21 @@ public abstract class QuadraticLayer extends Module {
     }
 
     /**
-     * Registers a weight, zero or U(±1/√n): PyTorch's default for a first-order weight of fan-in n, and
-     * {@code nn.Bilinear}'s (the reference T1) for a quadratic form's entries.
+     * Fills a parameter: U(±1/√n), PyTorch's default for a first-order weight or bias of fan-in n (and
+     * {@code nn.Bilinear}'s, the reference T1, for a quadratic form's entries), zeros or ones.
      */
-    private Tensor weight(String name, int[] shape, boolean quadratic, boolean zero) {
-        Tensor t = registerParameter(name, parameterTensor(shape), quadratic);
-        if (!zero) {
-            float b = (float) (1 / Math.sqrt(fanIn));
-            Init.uniform(t, -b, b);
-        }
-        return t;
-    }
-
-    /** How a bias starts. */
-    private enum Fill { RANDOM, ZERO, ONE }
-
-    /** Registers a bias [out] if the options have biases: U(±1/√n) (PyTorch's default), zeros or ones. */
-    private Tensor bias(String name, boolean quadratic, Fill fill) {
-        if (!options.bias()) {
-            return null;
-        }
-        Tensor t = registerParameter(name, parameterTensor(outputs), quadratic);
-        if (fill == Fill.RANDOM) {
-            float b = (float) (1 / Math.sqrt(fanIn));
-            Init.uniform(t, -b, b);
-        } else if (fill == Fill.ONE) {
+    private void fill(Tensor t, NeuronType.Fill how) {
+        // The bound of U(±bound), or 0 for a constant; parameterTensor is zero-filled.
+        double bound = switch (how) {
+            case UNIFORM -> 1 / Math.sqrt(fanIn);
+            case UNIFORM_BEFORE_NORM -> 1 / Math.sqrt(10.0 * fanIn);
+            case ZERO, ONE -> 0;
+        };
+        if (bound > 0) {
+            Init.uniform(t, (float) -bound, (float) bound);
+        } else if (how == NeuronType.Fill.ONE) {
             Init.constant(t, 1f);
         }
-        return t;
     }
 
     // ------------------------------------------------------------------ forward
@@ -251,7 +268,7 @@ public abstract class QuadraticLayer extends Module {
         // With nothing to record, both modes compute the same forward and the fused one is faster; branch norms
         // keep the standard path there, where their own forward hooks run.
         boolean fused = options.mode() == BackpropMode.HYBRID
-                || (!GradMode.isEnabled() && norms[0] == null && norms[1] == null);
+                || (!GradMode.isEnabled() && branchNorms().isEmpty());
         if (fused) {
             List<Tensor> inputs = new ArrayList<>();
             inputs.add(x);
@@ -262,7 +279,7 @@ public abstract class QuadraticLayer extends Module {
         return y.reshape(outputShape(x, p));
     }
 
-    /** The formula composed of autograd ops. */
+    /** The formula composed of autograd ops: the declaration's terms, summed in order. */
     private Tensor standard(Tensor in, QuadraticProjection p, boolean mask) {
         int[] shape = standardShape(in, p);
         int outG = outputs / groups;
@@ -275,59 +292,56 @@ public abstract class QuadraticLayer extends Module {
             }
             return linear == null ? Tensor.zeros(shape) : linear;
         }
-        Tensor s = null;
-        Tensor q = null;
-        Tensor lin = null;
+        // Each slot of the stack in the output shape: a quadratic form's value xᵀW x, or the branch's projection.
+        List<Tensor> slots = new ArrayList<>();
         if (type.hasQuadraticForm()) {
             boolean identity = !p.patchesAreInput();
             int n = p.patch;
             int pr = identity ? n : 0;
-            boolean formLinear = stacked.size() > 1;
-            int rows = pr + outG * n + (formLinear ? outG : 0);
+            int linear = stacked.size() - 1;
+            int rows = pr + outG * n + linear * outG;
             Tensor t = standardProject(in, standardStack(identity, stacked, rows, n), rows).reshape(p.items, groups, rows, p.positions);
             Tensor patches = identity ? t.narrow(2, 0, n) : in.reshape(p.items, 1, n, 1);
             Tensor z = t.narrow(2, pr, outG * n).reshape(p.items, groups, outG, n, p.positions);
-            q = z.mul(patches.unsqueeze(2)).sum(new int[] {3}, false).reshape(shape);
-            if (formLinear) {
-                lin = t.narrow(2, pr + outG * n, outG).reshape(shape);
+            slots.add(z.mul(patches.unsqueeze(2)).sum(new int[] {3}, false).reshape(shape));
+            for (int k = 0; k < linear; k++) {
+                slots.add(t.narrow(2, pr + outG * n + k * outG, outG).reshape(shape));
             }
         } else if (!stacked.isEmpty()) {
             // [items, groups, branches, outG·L]: one view that every branch narrows, so that backward adds the
             // branches' gradients into one buffer, window by window (Node.Window)
-            s = standardProject(in, standardStack(false, stacked, stacked.size() * outG, p.patch), stacked.size() * outG)
+            Tensor s = standardProject(in, standardStack(false, stacked, stacked.size() * outG, p.patch), stacked.size() * outG)
                     .reshape(p.items, groups, stacked.size(), outG * p.positions);
-        }
-        Tensor d = squareWeight == null ? null
-                : standardProject(in.mul(in), standardStack(false, List.of(squareWeight), outG, p.patch), outG).reshape(shape);
-        Tensor ob = outputBias == null ? null : perChannel(outputBias);
-        Tensor y = switch (type) {
-            case T1 -> lin == null ? q : q.add(lin);
-            case T2 -> d;
-            case T3 -> {
-                Tensor v = value(s, 0, shape);
-                yield v.mul(v);
+            for (int k = 0; k < stacked.size(); k++) {
+                slots.add(s.narrow(2, k, 1).reshape(shape));
             }
-            case T4 -> value(s, 0, shape).mul(value(s, 1, shape));
-            case T1_2 -> q.add(d);
-            case T2_4 -> value(s, 0, shape).mul(value(s, 1, shape)).add(d);
-            case QRES -> value(s, 0, shape).mul(value(s, 1, shape)).add(branch(s, 0, shape));
-            case PROPOSED -> value(s, 0, shape).mul(value(s, 1, shape)).add(branch(s, 2, shape));
-        };
-        return ob == null ? y : y.add(ob);
-    }
-
-    /** Branch k of the stacked output {@code s} ({@code [items, groups, branches, outG·L]}), in the output shape. */
-    private Tensor branch(Tensor s, int k, int[] shape) {
-        return s.narrow(2, k, 1).reshape(shape);
-    }
-
-    /** A product branch as it enters the product: plus its branch bias, through its norm. */
-    private Tensor value(Tensor s, int k, int[] shape) {
-        Tensor v = branch(s, k, shape);
-        if (branchBias[k] != null) {
-            v = v.add(perChannel(branchBias[k]));
         }
-        return norms[k] == null ? v : norms[k].forward(v);
+        Tensor y = null;
+        if (productA >= 0) {
+            Tensor va = value(slots.get(productA), productA, 0);
+            y = productB == productA ? va.mul(va) : va.mul(value(slots.get(productB), productB, 1));
+        }
+        for (int k : addedSlots) {
+            y = y == null ? slots.get(k) : y.add(slots.get(k));
+        }
+        if (squareWeight != null) {
+            Tensor d = standardProject(in.mul(in), standardStack(false, List.of(squareWeight), outG, p.patch), outG).reshape(shape);
+            d = squareNorm == null ? d : squareNorm.forward(d);
+            y = y == null ? d : y.add(d);
+        }
+        if (outputBias != null) {
+            y = y.add(perChannel(outputBias));
+        }
+        return y;
+    }
+
+    /** A product branch as it enters the product: plus its branch bias, through its norm ({@code norms[k]}). */
+    private Tensor value(Tensor branch, int slot, int k) {
+        Tensor v = branch;
+        if (slotBias.get(slot) != null) {
+            v = v.add(perChannel(slotBias.get(slot)));
+        }
+        return norms.length <= k || norms[k] == null ? v : norms[k].forward(v);
     }
 
     /** Weights {@code [out, rpo·n]} stacked group by group into {@code [groups·rows, n]}, under autograd. */
@@ -427,6 +441,9 @@ public abstract class QuadraticLayer extends Module {
                 out.add(b);
             }
         }
+        if (squareNorm != null) {
+            out.add(squareNorm);
+        }
         return Collections.unmodifiableList(out);
     }
 
@@ -476,7 +493,7 @@ public abstract class QuadraticLayer extends Module {
 
     // ------------------------------------------------------------------ roles, for the engine
 
-    /** The weights of the stacked projection of x, in stacking order (T1, T1_2: W_a first). */
+    /** The weights of the stacked projection of x, in stacking order (a quadratic form first). */
     List<Tensor> stackedWeights() {
         return Collections.unmodifiableList(stacked);
     }
@@ -486,9 +503,9 @@ public abstract class QuadraticLayer extends Module {
         return squareWeight;
     }
 
-    /** The bias of product branch k (T2_4's b_r, b_g), or null. */
+    /** The bias of stack slot k (T2_4's b_r, b_g; POLY's b_a), or null. */
     Tensor branchBias(int k) {
-        return k < branchBias.length ? branchBias[k] : null;
+        return k < slotBias.size() ? slotBias.get(k) : null;
     }
 
     /** The bias added to the output (T2_4: c), or null. */
@@ -496,9 +513,34 @@ public abstract class QuadraticLayer extends Module {
         return outputBias;
     }
 
-    /** The norm of product branch k, or null. */
+    /** The norm of product branch k (stack slot k), or null. */
     BatchNorm branchNorm(int k) {
         return k < norms.length ? norms[k] : null;
+    }
+
+    /** The norm of the square branch, or null. */
+    BatchNorm squareNorm() {
+        return squareNorm;
+    }
+
+    /** The product's distinct stack slots: 0 for a square (T3, POLY), 2 for two branches, 0 without a product. */
+    int productBranches() {
+        return norms.length;
+    }
+
+    /** The first and second factor's stack slots, or -1 without a product. */
+    int productSlot(int factor) {
+        return factor == 0 ? productA : productB;
+    }
+
+    /** The stack slots that enter the output directly, in term order. */
+    int[] addedSlots() {
+        return addedSlots.clone();
+    }
+
+    /** The stack slot of the linear term, or -1. */
+    int linearSlot() {
+        return linearSlot;
     }
 
     /** {@code type=PROPOSED, bias=true, branch_norm=false, mode=HYBRID} and a linear start when there is one. */
@@ -506,5 +548,16 @@ public abstract class QuadraticLayer extends Module {
         return "type=" + type.name() + ", bias=" + options.bias() + ", branch_norm=" + options.branchNorm() + ", mode=" + options.mode()
                 + (options.linearStart() ? ", linear_start=true" : "") + (options.linearTerm() ? "" : ", linear_term=false")
                 + (masked ? ", quadratic_term_masked=true" : "");
+    }
+
+    /**
+     * The declaration's MACs ({@link NeuronType#macsPerOutput}) per output element, plus one per input element for
+     * the squared input {@code x∘x}; branch norms add nothing. These count the formula, not the implementation:
+     * hybrid back-propagation's recomputation in backward is not a forward MAC.
+     */
+    @Override
+    public long macs(int[] inputShape, int[] outputShape) {
+        return Shapes.numel(outputShape) * type.macsPerOutput(fanIn, options.linearTerm())
+                + (type.squaresInput() ? Shapes.numel(inputShape) : 0);
     }
 }

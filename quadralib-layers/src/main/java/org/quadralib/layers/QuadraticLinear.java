@@ -1,5 +1,7 @@
 package org.quadralib.layers;
 
+import java.util.function.UnaryOperator;
+
 import org.quadralib.core.F;
 import org.quadralib.core.Tensor;
 
@@ -87,5 +89,10 @@ public class QuadraticLinear extends QuadraticLayer {
     @Override
     protected String extraRepr() {
         return "in_features=" + inFeatures + ", out_features=" + outFeatures + ", " + quadraticRepr();
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new QuadraticLinear(inFeatures, outFeatures, neuronType(), options()).quadraticTermMasked(quadraticTermMasked());
     }
 }

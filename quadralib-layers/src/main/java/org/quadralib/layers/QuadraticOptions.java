@@ -10,15 +10,17 @@ import java.util.Objects;
  *     and {@code bias_g} of T2_4 (see {@link NeuronType} for their placement)
  * @param branchNorm whether each branch output that enters the product or square gets its own batch norm before
  *     it, as the reference code does ({@code BatchNorm1d} children for linear layers, {@code BatchNorm2d} for
- *     convolutions, named {@code norm_a}, {@code norm_b} or {@code norm_r}, {@code norm_g}); only for types with
- *     {@linkplain NeuronType#hasProductBranches() product branches}. The linear term is not normalised, so a linear
- *     start stays function-preserving.
+ *     convolutions, named {@code norm_<branch>}: {@code norm_a}, {@code norm_b} or {@code norm_r}, {@code norm_g}), and
+ *     T2's square branch {@code W_a (x∘x)} its {@code norm_a}; only for types that
+ *     {@linkplain NeuronType#supportsBranchNorm() support it}. γ and β start as the type's declaration says
+ *     ({@link NeuronType.Branch#norm()}). The linear term is not normalised, so a linear start stays
+ *     function-preserving.
  * @param mode how the layer back-propagates
  * @param linearStart true: the quadratic term is exactly zero at step 0 and the linear term is initialised as
  *     PyTorch initialises a first-order layer (ReLinear); only for types with a
  *     {@linkplain NeuronType#hasLinearTerm() linear term}
- * @param linearTerm T1 only: whether {@code W_b x} is part of the neuron; every other type's formula fixes its
- *     terms, so false is rejected for them
+ * @param linearTerm whether an optional linear term ({@link NeuronType.Branch#optional()}: T1's {@code W_b x}) is
+ *     part of the neuron; every other type's formula fixes its terms, so false is rejected for them
  */
 public record QuadraticOptions(boolean bias, boolean branchNorm, BackpropMode mode, boolean linearStart, boolean linearTerm) {
 

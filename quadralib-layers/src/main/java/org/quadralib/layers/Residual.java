@@ -1,6 +1,7 @@
 package org.quadralib.layers;
 
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 
 import org.quadralib.core.Tensor;
 
@@ -70,5 +71,10 @@ public class Residual extends Module {
             case "act" -> act = replacement;
             default -> throw new IllegalStateException(describe() + ": unknown child " + name);
         }
+    }
+
+    @Override
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        return new Residual(copyChild.apply(main()), copyChild.apply(shortcut()), activation() == null ? null : copyChild.apply(activation()));
     }
 }

@@ -1,13 +1,12 @@
 package org.quadralib.layers;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.function.UnaryOperator;
 
-import org.quadralib.core.Tensor;
-
-/** Runs its children in order, each on the previous one's output. Children are named {@code 0, 1, 2, ...}. */
-public class Sequential extends Module {
-    private final List<Module> layers = new ArrayList<>();
+/**
+ * Runs its children in order, each on the previous one's output, as PyTorch's {@code nn.Sequential}. Children are
+ * named {@code 0, 1, 2, ...}: a {@link NamedSequential} whose names are the indices.
+ */
+public class Sequential extends NamedSequential {
 
     /** A sequence of {@code layers}. */
     public Sequential(Module... layers) {
@@ -18,37 +17,21 @@ public class Sequential extends Module {
 
     /** Appends a layer named by its index; returns this. */
     public Sequential add(Module layer) {
-        registerModule(Integer.toString(layers.size()), layer);
-        layers.add(layer);
+        add(Integer.toString(size()), layer);
         return this;
-    }
-
-    /** The layers in order. */
-    public List<Module> layers() {
-        return java.util.Collections.unmodifiableList(layers);
     }
 
     /** The layer at {@code index}. */
     public Module get(int index) {
-        return layers.get(index);
-    }
-
-    /** Number of layers. */
-    public int size() {
-        return layers.size();
+        return layers().get(index);
     }
 
     @Override
-    protected void onChildReplaced(String name, Module old, Module replacement) {
-        layers.set(Integer.parseInt(name), replacement);
-    }
-
-    @Override
-    protected Tensor compute(Tensor x) {
-        Tensor y = x;
-        for (Module m : layers) {
-            y = m.forward(y);
+    public Module freshCopy(UnaryOperator<Module> copyChild) {
+        Sequential copy = new Sequential();
+        for (Module m : layers()) {
+            copy.add(copyChild.apply(m));
         }
-        return y;
+        return copy;
     }
 }

@@ -61,7 +61,7 @@ class HybridBackpropTest {
             for (NeuronType t : NeuronType.values()) {
                 out.add(Arguments.of(s, t, false, false));
                 out.add(Arguments.of(s, t, false, true));
-                if (t.hasProductBranches()) {
+                if (t.supportsBranchNorm()) {
                     out.add(Arguments.of(s, t, true, false));
                 }
             }
@@ -189,7 +189,7 @@ class HybridBackpropTest {
                     }
                     for (boolean norm : new boolean[] {false, true}) {
                         for (boolean mask : new boolean[] {false, true}) {
-                            QuadraticOptions o = QuadraticOptions.DEFAULT.withBranchNorm(norm && t.hasProductBranches())
+                            QuadraticOptions o = QuadraticOptions.DEFAULT.withBranchNorm(norm && t.supportsBranchNorm())
                                     .withLinearStart(false);
                             Init.manualSeed(9);
                             QuadraticLayer whole = layer(shape, t, o);

@@ -40,7 +40,8 @@ class NeuronTypeTest {
             }
         }
         assertEquals(EnumSet.of(NeuronType.T1, NeuronType.T2_4, NeuronType.QRES, NeuronType.PROPOSED), linear);
-        assertEquals(EnumSet.of(NeuronType.T3, NeuronType.T4, NeuronType.T2_4, NeuronType.QRES, NeuronType.PROPOSED), products);
+        assertEquals(EnumSet.of(NeuronType.T3, NeuronType.T4, NeuronType.T2_4, NeuronType.QRES, NeuronType.PROPOSED, NeuronType.POLY),
+                products);
         assertFalse(NeuronType.T1_2.hasLinearTerm());
     }
 
@@ -48,6 +49,7 @@ class NeuronTypeTest {
     void weightsRelativeToAFirstOrderNeuron() {
         assertEquals(1.0, NeuronType.T2.weightMultiplier(9));
         assertEquals(1.0, NeuronType.T3.weightMultiplier(9));
+        assertEquals(1.0, NeuronType.POLY.weightMultiplier(9));
         assertEquals(2.0, NeuronType.T4.weightMultiplier(9));
         assertEquals(2.0, NeuronType.QRES.weightMultiplier(9));
         assertEquals(3.0, NeuronType.T2_4.weightMultiplier(9));

@@ -26,7 +26,8 @@ import org.quadralib.layers.QuadraticOptions.BackpropMode;
  */
 class QuadraticGoldenTest {
 
-    private static final String[] PRODUCT_TYPES = {"t3", "t4", "t2_4", "qres", "proposed"};
+    /** The types with branch-norm fixtures: every type whose branches a norm applies to. */
+    private static final String[] PRODUCT_TYPES = {"t2", "t3", "t4", "t2_4", "qres", "proposed"};
 
     static Stream<String> fixtures() {
         List<String> names = new ArrayList<>();

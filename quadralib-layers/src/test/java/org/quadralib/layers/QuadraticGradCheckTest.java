@@ -25,7 +25,7 @@ class QuadraticGradCheckTest {
             for (NeuronType t : NeuronType.values()) {
                 for (BackpropMode mode : BackpropMode.values()) {
                     out.add(Arguments.of(geometry, t, mode, false));
-                    if (t.hasProductBranches()) {
+                    if (t.supportsBranchNorm()) {
                         out.add(Arguments.of(geometry, t, mode, true));
                     }
                 }

@@ -41,6 +41,11 @@ class QuadraticLayerTest {
                 m.put("weight_a", true);
                 m.put("bias", false);
             }
+            case POLY -> {
+                m.put("weight_a", true);
+                m.put("bias_a", true);
+                m.put("bias", false);
+            }
             case T4, T1_2 -> {
                 m.put("weight_a", true);
                 m.put("weight_b", true);
@@ -93,7 +98,7 @@ class QuadraticLayerTest {
         assertArrayEquals(form ? new int[] {4, 5, 5} : new int[] {4, 5}, lin.localParameters().values().iterator().next().tensor().shape());
         assertArrayEquals(form ? new int[] {4, 18, 18} : new int[] {4, 2, 3, 3},
                 conv.localParameters().values().iterator().next().tensor().shape());
-        assertEquals((long) 4 * t.weightsPerOutput(5) + 4 * (t == NeuronType.T2_4 ? 3 : 1), lin.parameterCount());
+        assertEquals((long) 4 * t.weightsPerOutput(5) + 4 * (t == NeuronType.T2_4 ? 3 : t == NeuronType.POLY ? 2 : 1), lin.parameterCount());
     }
 
     @Test
@@ -187,7 +192,7 @@ class QuadraticLayerTest {
     void maskedQuadraticTermLeavesTheLinearTermOnly(NeuronType t) {
         Rng rng = new Rng(9);
         for (BackpropMode mode : BackpropMode.values()) {
-            QuadraticOptions o = QuadraticOptions.DEFAULT.withMode(mode).withBranchNorm(t.hasProductBranches());
+            QuadraticOptions o = QuadraticOptions.DEFAULT.withMode(mode).withBranchNorm(t.supportsBranchNorm());
             for (QuadraticLayer layer : new QuadraticLayer[] {new QuadraticLinear(6, 5, t, o), new QuadraticConv2d(2, 4, 3, 1, 1, 1, 2, t, o)}) {
                 Tensor x = layer instanceof QuadraticConv2d ? Tensor.randn(rng, 2, 2, 5, 5) : Tensor.randn(rng, 3, 6);
                 float[] full = layer.forward(x).toFloatArray();
@@ -253,8 +258,8 @@ class QuadraticLayerTest {
         QuadraticOptions d = QuadraticOptions.DEFAULT;
         assertMessage("QuadraticLinear(in=3, out=2, T3): linearStart needs a linear term",
                 () -> new QuadraticLinear(3, 2, NeuronType.T3, d.withLinearStart(true)));
-        assertMessage("QuadraticLinear(in=3, out=2, T2): branchNorm normalises branch outputs before their product, and T2",
-                () -> new QuadraticLinear(3, 2, NeuronType.T2, d.withBranchNorm(true)));
+        assertMessage("QuadraticLinear(in=3, out=2, T1_2): branchNorm normalises branch outputs before their product or the square branch, and T1_2",
+                () -> new QuadraticLinear(3, 2, NeuronType.T1_2, d.withBranchNorm(true)));
         assertMessage("QuadraticLinear(in=3, out=2, PROPOSED): linearTerm=false is only for T1",
                 () -> new QuadraticLinear(3, 2, NeuronType.PROPOSED, d.withLinearTerm(false)));
         assertMessage("QuadraticLinear(in=3, out=2, T1): linearStart needs a linear term",
