@@ -21,6 +21,8 @@ import org.quadralib.core.memory.MemoryTracker;
 import org.quadralib.core.optim.SGD;
 import org.quadralib.layers.Init;
 import org.quadralib.layers.Module;
+import org.quadralib.profiler.MemoryProfiler;
+import org.quadralib.profiler.Phase;
 
 /**
  * The end-to-end training-step benchmark, the Java side of {@code benchmarks/peers/compare.py}.
@@ -42,6 +44,10 @@ import org.quadralib.layers.Module;
  * java --add-modules=jdk.incubator.vector -cp benchmarks/target/benchmarks.jar org.quadralib.benchmarks.StepBenchmark \
  *     --workload W3 --variant quadratic-hybrid --steps 30 --warmup 10 --threads 2 --lr 0.0001
  * </pre>
+ *
+ * <p>With {@code --profiled true} it then times as many steps again under a {@link MemoryProfiler} with the timeline
+ * off, interleaved in blocks of five with unprofiled ones: {@code profiled_over_unprofiled} is the ratio of their
+ * medians.
  *
  * <p>Prints one JSON line, with the fields of {@code torch_step.py} (times in milliseconds) plus the memory figures and
  * the JDK ({@code java}: {@code java.version}, {@code java_vm}: {@code java.vm.version}).
@@ -65,7 +71,7 @@ public final class StepBenchmark {
 
     /** The parsed command line. */
     record Options(StepWorkload workload, StepWorkload.Variant variant, int steps, int warmup, double warmupSeconds, int threads,
-            float lr, long seed) {
+            float lr, long seed, boolean profiled) {
 
         /**
          * Parses {@code --name value} pairs.
@@ -82,6 +88,7 @@ public final class StepBenchmark {
             int threads = 2;
             float lr = 1e-4f;
             long seed = 0;
+            boolean profiled = false;
             for (int i = 0; i < args.length; i++) {
                 String name = args[i];
                 if (i + 1 >= args.length) {
@@ -97,9 +104,10 @@ public final class StepBenchmark {
                     case "--threads" -> threads = integer(name, v);
                     case "--lr" -> lr = number(name, v);
                     case "--seed" -> seed = integer(name, v);
+                    case "--profiled" -> profiled = bool(name, v);
                     default -> throw new IllegalArgumentException("unknown option " + name
                             + "; options: --workload W1|W2|W3 --variant first-order|quadratic-standard|quadratic-hybrid --steps N"
-                            + " --warmup N --warmup-seconds S --threads N --lr X --seed N");
+                            + " --warmup N --warmup-seconds S --threads N --lr X --seed N --profiled true|false");
                 }
             }
             if (workload == null) {
@@ -115,7 +123,15 @@ public final class StepBenchmark {
             if (!(lr > 0) || Float.isInfinite(lr)) {
                 throw new IllegalArgumentException("--lr: expected a positive learning rate, got " + lr);
             }
-            return new Options(workload, variant, steps, warmup, warmupSeconds, threads, lr, seed);
+            return new Options(workload, variant, steps, warmup, warmupSeconds, threads, lr, seed, profiled);
+        }
+
+        static boolean bool(String name, String v) {
+            return switch (v) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(name + ": expected true or false, got '" + v + "'");
+            };
         }
 
         static int integer(String name, String v) {
@@ -138,7 +154,7 @@ public final class StepBenchmark {
     /** What one run measured. */
     record Result(Options options, double[] trainMs, double[] inferMs, double[] inferNoGradMs, double trainCpuMs, float finalLoss, long peakBytes,
             Map<MemoryCategory, Long> peakByCategory, long savedPeakBytes, long[] bytesPerStepByCategory, long heapBytesPerStep,
-            long freshPoolBytesLastStep) {
+            long freshPoolBytesLastStep, double[] profiledTrainMs, double[] unprofiledTrainMs) {
 
         /** The result as one JSON object on one line. */
         String toJson() {
@@ -177,6 +193,11 @@ public final class StepBenchmark {
             field(sb, "heap_alloc_bytes_per_step", heapBytesPerStep);
             field(sb, "heap_alloc_over_activation", act == 0 ? Double.NaN : (double) heapBytesPerStep / act);
             field(sb, "pool_fresh_bytes_last_step", freshPoolBytesLastStep);
+            if (profiledTrainMs.length > 0) {
+                field(sb, "train_ms_unprofiled_interleaved", median(unprofiledTrainMs));
+                field(sb, "train_ms_profiled", median(profiledTrainMs));
+                field(sb, "profiled_over_unprofiled", median(profiledTrainMs) / median(unprofiledTrainMs));
+            }
             field(sb, "java", System.getProperty("java.version"));
             sb.append("\"java_vm\": \"").append(System.getProperty("java.vm.version")).append("\"}");
             return sb.toString();
@@ -266,6 +287,7 @@ public final class StepBenchmark {
         long savedPeak = SavedTensors.peakBytes();
 
         long[] perStep = handedOutPerStep(model, optimizer, pool, x, labels);
+        double[][] profiling = o.profiled() ? profilingCost(model, optimizer, pool, x, labels, o.steps()) : new double[2][0];
 
         model.eval();
         double[] inferMs = new double[o.steps()];
@@ -285,7 +307,55 @@ public final class StepBenchmark {
             }
             timeInference(model, pool, x, inferNoGradMs);
         }
-        return new Result(o, trainMs, inferMs, inferNoGradMs, cpuMs, loss, peak, peakByCategory, savedPeak, perStep, heapPerStep, fresh);
+        return new Result(o, trainMs, inferMs, inferNoGradMs, cpuMs, loss, peak, peakByCategory, savedPeak, perStep, heapPerStep, fresh,
+                profiling[0], profiling[1]);
+    }
+
+    /** Blocks of interleaved steps, so that drift on a shared machine falls on both sides alike. */
+    private static final int PROFILING_BLOCK = 5;
+
+    /**
+     * The cost of profiling: {@code steps} steps under a {@link MemoryProfiler} with the timeline off (each opened and
+     * ended as a step, its forward, backward and update as phases, as {@code ProfilingListener} drives it), interleaved
+     * in blocks of {@link #PROFILING_BLOCK} with as many unprofiled steps.
+     *
+     * @return the profiled steps' milliseconds, then the unprofiled ones'
+     */
+    @SuppressWarnings("try") // the scopes are used for what they do on open and close
+    private static double[][] profilingCost(Module model, SGD optimizer, MemoryScope.Pool pool, Tensor x, int[] labels, int steps) {
+        double[] profiled = new double[steps];
+        double[] plain = new double[steps];
+        for (int done = 0; done < steps; done += PROFILING_BLOCK) {
+            int n = Math.min(PROFILING_BLOCK, steps - done);
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                trainStep(model, optimizer, pool, x, labels);
+                plain[done + i] = (System.nanoTime() - t0) / 1e6;
+            }
+            try (MemoryProfiler prof = MemoryProfiler.attach(model, 0, MemoryProfiler.DEFAULT_STEP_CAPACITY)) {
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    prof.stepStart();
+                    try (MemoryScope scope = MemoryScope.open(pool)) {
+                        Tensor loss;
+                        try (MemoryProfiler.PhaseScope p = prof.enter(Phase.FORWARD)) {
+                            loss = F.crossEntropy(model.forward(x), labels);
+                            loss.item();
+                        }
+                        try (MemoryProfiler.PhaseScope p = prof.enter(Phase.BACKWARD)) {
+                            loss.backward();
+                        }
+                        try (MemoryProfiler.PhaseScope p = prof.enter(Phase.UPDATE)) {
+                            optimizer.step();
+                            optimizer.zeroGrad();
+                        }
+                    }
+                    prof.stepEnd();
+                    profiled[done + i] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        return new double[][] {profiled, plain};
     }
 
     /** The loss of a step and the bytes its scope could not take from the pool. */

@@ -1,9 +1,11 @@
 package org.quadralib.profiler;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.ToLongFunction;
@@ -33,9 +35,29 @@ import org.quadralib.layers.Parameter;
  *     {@link MemoryReport.StepMemory#peakTotalBytes()} measures), or {@link #UNKNOWN}
  * @param savedPeakBytes the step's predicted peak of bytes saved for backward (what
  *     {@link MemoryReport.StepMemory#peakSavedBytes()} measures; part of the activations), or {@link #UNKNOWN}
+ * @param timeline the predicted live bytes over the step, or null where not predicted
  */
 public record MemoryPrediction(String source, Map<String, ModulePrediction> modules, long optimizerStateBytes,
-        Map<MemoryCategory, Long> categoryPeakBytes, long peakBytes, long savedPeakBytes) {
+        Map<MemoryCategory, Long> categoryPeakBytes, long peakBytes, long savedPeakBytes, StepTimeline timeline) {
+
+    /**
+     * The predicted live bytes (every category) over one step, after each replayed buffer event.
+     *
+     * @param totalBytes live bytes after each event, in order; copied
+     * @param backwardStart the index of the first event of backward ({@code totalBytes.size()} if none)
+     */
+    public record StepTimeline(List<Long> totalBytes, int backwardStart) {
+        /**
+         * @throws IllegalArgumentException if {@code backwardStart} is outside {@code [0, totalBytes.size()]}
+         * @throws NullPointerException if {@code totalBytes} or an entry is null
+         */
+        public StepTimeline {
+            totalBytes = List.copyOf(totalBytes);
+            if (backwardStart < 0 || backwardStart > totalBytes.size()) {
+                throw new IllegalArgumentException("StepTimeline: backwardStart " + backwardStart + " outside [0, " + totalBytes.size() + "]");
+            }
+        }
+    }
 
     /** Marks a quantity the prediction does not cover. */
     public static final long UNKNOWN = -1;
@@ -102,7 +124,7 @@ public record MemoryPrediction(String source, Map<String, ModulePrediction> modu
      * @throws IllegalArgumentException if {@code optimizerStateBytes} is negative and not {@link #UNKNOWN}
      */
     public MemoryPrediction(String source, Map<String, ModulePrediction> modules, long optimizerStateBytes) {
-        this(source, modules, optimizerStateBytes, Map.of(), UNKNOWN, UNKNOWN);
+        this(source, modules, optimizerStateBytes, Map.of(), UNKNOWN, UNKNOWN, null);
     }
 
     /**
@@ -184,9 +206,14 @@ public record MemoryPrediction(String source, Map<String, ModulePrediction> modu
                 case BUFFER -> buffers;
             });
         }
-        long peak = 2 * params + state + buffers + workspace + input + replay.transientTotal();
+        long held = 2 * params + state + buffers + workspace + input;
+        List<Long> curve = new ArrayList<>(replay.transientAfterEvent().size());
+        for (long t : replay.transientAfterEvent()) {
+            curve.add(held + t);
+        }
+        StepTimeline timeline = curve.isEmpty() ? null : new StepTimeline(curve, Math.min(replay.backwardAt(), curve.size()));
         return new MemoryPrediction("step replay at batch " + batchSize + (replay.aligned() ? "" : " (peaks fitted)"), modules, state,
-                categories, peak, replay.saved());
+                categories, held + replay.transientTotal(), replay.saved(), timeline);
     }
 
     /**

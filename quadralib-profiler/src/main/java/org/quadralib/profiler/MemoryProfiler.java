@@ -133,6 +133,7 @@ public final class MemoryProfiler implements AutoCloseable {
     private final Module model;
     private final int stepCapacity;
     private final long startNanos = System.nanoTime();
+    /** Null when the timeline is off. */
     private final TimelineBuffer timeline;
     private final JvmCounters.Baseline attachBaseline;
     private final MemoryTracker.Listener trackerListener = this::onTracked;
@@ -185,7 +186,7 @@ public final class MemoryProfiler implements AutoCloseable {
             throw new IllegalArgumentException("MemoryProfiler: step capacity must be >= 1, got " + stepCapacity);
         }
         this.stepCapacity = stepCapacity;
-        this.timeline = new TimelineBuffer(timelineCapacity);
+        this.timeline = timelineCapacity == 0 ? null : new TimelineBuffer(timelineCapacity);
         for (int i = 0; i < 2 * N; i++) {
             ledgers.add(new ReleaseLedger<>());
         }
@@ -219,9 +220,10 @@ public final class MemoryProfiler implements AutoCloseable {
     /**
      * Starts profiling {@code model}.
      *
-     * @param timelineCapacity most timeline samples kept (see {@link MemoryReport.Timeline})
+     * @param timelineCapacity most timeline samples kept (see {@link MemoryReport.Timeline}), or 0 for no timeline
+     *     (the report's timeline is then empty, with capacity 0, and no sample or highest point is tracked)
      * @param stepCapacity most completed steps kept; older ones are dropped and counted
-     * @throws IllegalArgumentException if {@code timelineCapacity < 2} or {@code stepCapacity < 1}
+     * @throws IllegalArgumentException if {@code timelineCapacity} is 1 or negative, or {@code stepCapacity < 1}
      * @throws NullPointerException if {@code model} is null
      */
     public static MemoryProfiler attach(Module model, int timelineCapacity, int stepCapacity) {
@@ -319,7 +321,7 @@ public final class MemoryProfiler implements AutoCloseable {
                 stepPeak[i] = Math.max(stepPeak[i], current[i]);
             }
         }
-        if (total > segmentPeakTotal) {
+        if (timeline != null && total > segmentPeakTotal) {
             segmentPeakPending = true;
             segmentPeakTotal = total;
             segmentPeakEvent = events;
@@ -439,6 +441,9 @@ public final class MemoryProfiler implements AutoCloseable {
     }
 
     private void sample(MemoryReport.SampleKind kind) {
+        if (timeline == null) {
+            return;
+        }
         timeline.add(new TimelineBuffer.Raw(events, System.nanoTime() - startNanos, stepOpen ? stepIndex : -1, phase, kind, total,
                 savedCurrent, current.clone()));
         segmentPeakPending = false;
@@ -447,6 +452,7 @@ public final class MemoryProfiler implements AutoCloseable {
 
     private void flushSegmentPeak() {
         TimelineBuffer.Raw p = pendingPeak();
+        // Without a timeline nothing is ever pending.
         if (p != null) {
             timeline.add(p);
             segmentPeakPending = false;
@@ -534,7 +540,7 @@ public final class MemoryProfiler implements AutoCloseable {
                 current[MemoryCategory.OPTIMIZER_STATE.ordinal()]);
         return new MemoryReport(model.getClass().getSimpleName(), List.copyOf(rows), Collections.unmodifiableMap(categories),
                 peakTotal, new MemoryReport.Usage(savedCurrent, savedPeak, savedTotal), Collections.unmodifiableMap(byOp),
-                Collections.unmodifiableMap(phaseRows), List.copyOf(steps), droppedSteps, timeline.snapshot(pendingPeak()), statics,
+                Collections.unmodifiableMap(phaseRows), List.copyOf(steps), droppedSteps, timeline == null ? new MemoryReport.Timeline(List.of(), 0, 1, 0) : timeline.snapshot(pendingPeak()), statics,
                 jvm, unmatched, null);
     }
 

@@ -46,17 +46,23 @@ final class StepReplay {
     private record Event(Kind kind, long bytes, String owner) {
     }
 
+    /** An event list and the number of its events made before backward began. */
+    private record Probe(List<Event> events, int backwardAt) {
+    }
+
     /** Replayed peaks at one batch size. */
     record Peaks(long activation, long activationGradient, long saved, long transientTotal, Map<String, Long> transientByOwner,
-            Map<String, Long> savedByOwner, boolean aligned) {
+            Map<String, Long> savedByOwner, boolean aligned, List<Long> transientAfterEvent, int backwardAt) {
     }
 
     private final List<Event> small;
     private final List<Event> large;
+    private final int backwardAt;
 
-    private StepReplay(List<Event> small, List<Event> large) {
-        this.small = small;
-        this.large = large;
+    private StepReplay(Probe small, Probe large) {
+        this.small = small.events();
+        this.large = large.events();
+        this.backwardAt = buffers(small.events().subList(0, small.backwardAt())).size();
     }
 
     /** Probes {@code model} at both probe batches; leaves parameters, gradients and buffers as they were. */
@@ -65,7 +71,7 @@ final class StepReplay {
     }
 
     @SuppressWarnings("try") // the scopes are used for what they do on open and close
-    private static List<Event> record(Module model, int[] sampleShape, int batch) {
+    private static Probe record(Module model, int[] sampleShape, int batch) {
         Map<Tensor, Tensor> restore = new IdentityHashMap<>();
         Map<Tensor, Boolean> hadGrad = new IdentityHashMap<>();
         Map<Module, Boolean> modes = new LinkedHashMap<>();
@@ -73,6 +79,7 @@ final class StepReplay {
             modes.put(m, m.isTraining());
         }
         List<Event> events = new ArrayList<>();
+        int backwardAt;
         Thread thread = Thread.currentThread();
         MemoryTracker.Listener tracked = (category, bytes, owner) -> {
             if (Thread.currentThread() != thread) {
@@ -131,7 +138,9 @@ final class StepReplay {
                 for (int i = 0; i < batch; i++) {
                     labels[i] = i % classes;
                 }
-                F.crossEntropy(logits, labels).backward();
+                Tensor loss = F.crossEntropy(logits, labels);
+                backwardAt = events.size();
+                loss.backward();
             } finally {
                 MemoryTracker.removeListener(tracked);
                 SavedTensors.removeListener(saved);
@@ -148,7 +157,7 @@ final class StepReplay {
                 });
             }
         }
-        return events;
+        return new Probe(events, backwardAt);
     }
 
     /**
@@ -194,18 +203,18 @@ final class StepReplay {
                 Event a = small.get(i);
                 fitted.add(new Event(a.kind(), affine(a.bytes(), large.get(i).bytes(), batch), a.owner()));
             }
-            return replay(fitted, true);
+            return replay(fitted, true, backwardAt);
         }
         // The probes took different paths (a layer chose other kernels or chunks at the two batches): fit the peaks.
-        Peaks a = replay(small, false);
-        Peaks b = replay(large, false);
+        Peaks a = replay(small, false, backwardAt);
+        Peaks b = replay(large, false, backwardAt);
         Map<String, Long> transientByOwner = new LinkedHashMap<>();
         a.transientByOwner().forEach((k, v) -> transientByOwner.put(k, affine(v, b.transientByOwner().getOrDefault(k, 0L), batch)));
         Map<String, Long> savedByOwner = new LinkedHashMap<>();
         a.savedByOwner().forEach((k, v) -> savedByOwner.put(k, affine(v, b.savedByOwner().getOrDefault(k, 0L), batch)));
         return new Peaks(affine(a.activation(), b.activation(), batch), affine(a.activationGradient(), b.activationGradient(), batch),
                 affine(a.saved(), b.saved(), batch), affine(a.transientTotal(), b.transientTotal(), batch), transientByOwner, savedByOwner,
-                false);
+                false, List.of(), 0);
     }
 
     /** The events of activations, activation gradients and saved storages: not the workspace's. */
@@ -226,7 +235,8 @@ final class StepReplay {
         return atSmall >= 0 ? Math.max(0, r) : Math.min(0, r);
     }
 
-    private static Peaks replay(List<Event> events, boolean aligned) {
+    private static Peaks replay(List<Event> events, boolean aligned, int backwardAt) {
+        List<Long> curve = new ArrayList<>(events.size());
         long act = 0;
         long grad = 0;
         long saved = 0;
@@ -263,6 +273,7 @@ final class StepReplay {
             gradPeak = Math.max(gradPeak, grad);
             savedPeak = Math.max(savedPeak, saved);
             transientPeak = Math.max(transientPeak, act + grad);
+            curve.add(act + grad);
         }
         Map<String, Long> transientByOwner = new LinkedHashMap<>();
         Map<String, Long> savedByOwner = new LinkedHashMap<>();
@@ -270,6 +281,7 @@ final class StepReplay {
             transientByOwner.put(k, v[1]);
             savedByOwner.put(k, v[3]);
         });
-        return new Peaks(actPeak, gradPeak, savedPeak, transientPeak, transientByOwner, savedByOwner, aligned);
+        return new Peaks(actPeak, gradPeak, savedPeak, transientPeak, transientByOwner, savedByOwner, aligned,
+                aligned ? List.copyOf(curve) : List.of(), backwardAt);
     }
 }

@@ -72,6 +72,8 @@ class MemoryPredictionTest {
         // Linear 0 saves its 5x6 input; a step's peak holds at least parameters, gradients, state and the batch.
         assertEquals(4L * 5 * 6, p.modules().get("0").savedActivationBytes());
         org.junit.jupiter.api.Assertions.assertTrue(p.peakBytes() >= 4 * params + 4L * 5 * 6, "peak " + p.peakBytes());
+        assertEquals(p.peakBytes(), (long) java.util.Collections.max(p.timeline().totalBytes()), "the peak is the timeline's highest point");
+        org.junit.jupiter.api.Assertions.assertTrue(p.timeline().backwardStart() > 0 && p.timeline().backwardStart() < p.timeline().totalBytes().size());
         assertEquals(p.peakBytes(), MemoryPrediction.peakFunction(new int[] {6}, 5, OptimizerState.ADAM).applyAsLong(model));
     }
 

@@ -352,4 +352,19 @@ class MemoryProfilerTest {
                     json.getAsJsonArray("steps").get(0).getAsJsonObject().get("trackedAllocatedBytes").getAsLong());
         }
     }
+
+    @Test
+    void timelineOffStillRecordsStepsAndPeaks() {
+        Fixture f = new Fixture();
+        try (MemoryProfiler prof = MemoryProfiler.attach(f.model, 0, 10)) {
+            f.step(prof);
+            f.step(prof);
+            MemoryReport r = prof.report();
+            assertEquals(2, r.steps().size());
+            assertTrue(r.steps().get(1).peakTotalBytes() > PARAM_BYTES, "the step's peak holds more than the parameters");
+            assertTrue(r.timeline().samples().isEmpty());
+            assertEquals(0, r.timeline().capacity());
+        }
+        assertThrows(IllegalArgumentException.class, () -> MemoryProfiler.attach(f.model, 1, 10));
+    }
 }

@@ -19,6 +19,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.quadralib.core.Tensor;
@@ -107,9 +108,83 @@ public final class Charts {
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.StepArea);
         s.setMarker(SeriesMarkers.NONE);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        // XChart prints every digit of a double edge; three significant digits read better and stay legible
+        // XChart prints every digit of a double edge: as many decimals as the range needs, and still legible
         // for gradients of order 1e-6.
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(v -> String.format(Locale.ROOT, "%.3g", v));
+        Ticks.apply(chart, false);
+        return chart;
+    }
+
+    /**
+     * Several distributions on one chart, counted over one set of bin edges (the range of all of them), each a
+     * step line in its own colour: e.g. a layer's first-order weights beside its quadratic twin's
+     * {@code weight_a}, {@code weight_b} and {@code weight_c}, or the same weights at the first and the last epoch.
+     * The legend gives each series' count, mean and standard deviation.
+     *
+     * @param title the chart title
+     * @param xAxisTitle what the values are, with their unit (e.g. {@code "weight value"})
+     * @param series values by legend name, drawn in map order; non-finite values are left out of the counts
+     * @param bins equal-width bins
+     * @throws IllegalArgumentException if {@code bins < 1}, there is no series, or a series has no finite value
+     */
+    public static XYChart overlaidHistograms(String title, String xAxisTitle, Map<String, float[]> series, int bins) {
+        if (bins < 1) {
+            throw new IllegalArgumentException("Charts.overlaidHistograms '" + title + "': bins must be >= 1, got " + bins);
+        }
+        if (series.isEmpty()) {
+            throw new IllegalArgumentException("Charts.overlaidHistograms '" + title + "': no series");
+        }
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<String, float[]> e : series.entrySet()) {
+            boolean any = false;
+            for (float v : e.getValue()) {
+                if (Float.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                    any = true;
+                }
+            }
+            if (!any) {
+                throw new IllegalArgumentException("Charts.overlaidHistograms '" + title + "': series '" + e.getKey() + "' has no finite value");
+            }
+        }
+        if (hi == lo) {
+            hi = lo + Math.max(1e-6, Math.abs(lo) * 1e-3);
+        }
+        double width = (hi - lo) / bins;
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxisTitle).yAxisTitle("count").build();
+        style(chart);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        int colour = 0;
+        for (Map.Entry<String, float[]> e : series.entrySet()) {
+            long[] counts = new long[bins];
+            double sum = 0;
+            double sumSq = 0;
+            long n = 0;
+            for (float v : e.getValue()) {
+                if (Float.isFinite(v)) {
+                    counts[(int) Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]++;
+                    sum += v;
+                    sumSq += (double) v * v;
+                    n++;
+                }
+            }
+            double mean = sum / n;
+            double std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
+            double[] x = new double[bins + 1];
+            double[] y = new double[bins + 1];
+            for (int i = 0; i <= bins; i++) {
+                x[i] = lo + i * width;
+                y[i] = counts[Math.min(i, bins - 1)];
+            }
+            XYSeries s = chart.addSeries(String.format(Locale.ROOT, "%s (n=%d, mean=%.3g, std=%.3g)", e.getKey(), n, mean, std), x, y);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
+            s.setMarker(SeriesMarkers.NONE);
+            s.setLineColor(Palette.series(colour++));
+            s.setLineWidth(2f);
+        }
+        Ticks.apply(chart, false);
         return chart;
     }
 
@@ -145,14 +220,27 @@ public final class Charts {
      * @throws IllegalArgumentException if there is no series or a series is empty
      */
     public static XYChart trainingCurves(Map<String, List<Double>> series, String title, String yAxisTitle) {
+        return trainingCurves(series, title, "epoch", yAxisTitle);
+    }
+
+    /**
+     * Curves per named series over 1, 2, ... of {@code xAxisTitle}'s unit ({@code "epoch"} or {@code "step"}):
+     * several candidates on one chart, each in its own colour; whole-number ticks on x, ticks on y as the values'
+     * range needs (a constant curve gets a padded axis, not fifteen-digit labels).
+     *
+     * @param series values by series name, drawn in map order
+     * @param xAxisTitle the unit counted along x, e.g. {@code "step"}
+     * @param yAxisTitle the quantity and its unit, e.g. {@code "loss (cross-entropy)"} or {@code "accuracy (%)"}
+     * @throws IllegalArgumentException if there is no series or a series is empty
+     */
+    public static XYChart trainingCurves(Map<String, List<Double>> series, String title, String xAxisTitle, String yAxisTitle) {
         if (series.isEmpty()) {
             throw new IllegalArgumentException("Charts.trainingCurves '" + title + "': no series");
         }
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle("epoch").yAxisTitle(yAxisTitle).build();
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxisTitle).yAxisTitle(yAxisTitle).build();
         style(chart);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-        chart.getStyler().setXAxisDecimalPattern("0");
         for (Map.Entry<String, List<Double>> e : series.entrySet()) {
             List<Double> ys = e.getValue();
             if (ys.isEmpty()) {
@@ -165,12 +253,18 @@ public final class Charts {
             XYSeries s = chart.addSeries(e.getKey(), xs, ys);
             s.setMarker(ys.size() <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
+        Ticks.apply(chart, true);
         return chart;
     }
 
-    /** The look shared by every chart here: white background, no plot border, readable fonts. */
+    /** The look shared by every chart here: white background, no plot border, readable fonts, colour-blind-safe series. */
     static void style(Chart<?, ?> chart) {
         Styler s = chart.getStyler();
+        s.setSeriesColors(Palette.seriesColors());
+        if (s instanceof AxesChartStyler axes) {
+            axes.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+            axes.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        }
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBorderVisible(false);
         s.setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -16,6 +17,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.profiler.MemoryPrediction;
@@ -28,18 +30,20 @@ import org.quadralib.profiler.MemoryReport;
  */
 public final class MemoryCharts {
 
+    /** One {@link Palette} colour per category. */
     private static final Map<MemoryCategory, Color> COLORS = new EnumMap<>(Map.of(
-            MemoryCategory.PARAMETER, new Color(0x1F77B4),
-            MemoryCategory.GRADIENT, new Color(0xFF7F0E),
-            MemoryCategory.OPTIMIZER_STATE, new Color(0x2CA02C),
-            MemoryCategory.ACTIVATION, new Color(0xD62728),
-            MemoryCategory.ACTIVATION_GRADIENT, new Color(0x9467BD),
-            MemoryCategory.WORKSPACE, new Color(0x8C564B),
-            MemoryCategory.INPUT, new Color(0xE377C2),
-            MemoryCategory.BUFFER, new Color(0x7F7F7F)));
-    /** Measured and predicted bars: the same hue, dark for the measurement and light for the prediction. */
-    private static final Color[] PREDICTION_COLORS = {new Color(0x1F77B4), new Color(0xAEC7E8), new Color(0xD62728),
-        new Color(0xFF9896)};
+            MemoryCategory.PARAMETER, Palette.series(0),
+            MemoryCategory.GRADIENT, Palette.series(3),
+            MemoryCategory.OPTIMIZER_STATE, Palette.series(2),
+            MemoryCategory.ACTIVATION, Palette.series(1),
+            MemoryCategory.ACTIVATION_GRADIENT, Palette.series(4),
+            MemoryCategory.WORKSPACE, Palette.series(5),
+            MemoryCategory.INPUT, Palette.series(6),
+            MemoryCategory.BUFFER, new Color(0x999999)));
+    /** Measured and predicted bars: blue and sky blue for parameters, vermillion and orange for saved activations. */
+    private static final Color[] PREDICTION_COLORS = {Palette.series(0), Palette.series(5), Palette.series(1), Palette.series(3)};
+    /** Longest module label on a category axis; longer paths keep their start and end. */
+    private static final int MAX_LABEL = 28;
 
     private MemoryCharts() {
     }
@@ -61,7 +65,8 @@ public final class MemoryCharts {
     }
 
     private static String label(String path) {
-        return path.isEmpty() ? "<root>" : path;
+        String p = path.isEmpty() ? "<root>" : path;
+        return p.length() <= MAX_LABEL ? p : p.substring(0, MAX_LABEL / 2 - 1) + "…" + p.substring(p.length() - MAX_LABEL / 2);
     }
 
     private static String name(MemoryCategory c) {
@@ -101,7 +106,7 @@ public final class MemoryCharts {
             throw new IllegalArgumentException("MemoryCharts.byModule: no module of " + report.model() + " holds any memory");
         }
         Unit u = Unit.forMax(max);
-        CategoryChart chart = categoryChart("Memory per module: " + report.model(), "module", u);
+        CategoryChart chart = categoryChart("Memory per module: " + report.model(), "module", u, modules.size());
         chart.getStyler().setStacked(true);
         for (MemoryCategory c : cats) {
             List<Double> ys = values.get(c);
@@ -134,7 +139,7 @@ public final class MemoryCharts {
         double max = samples.stream().mapToLong(MemoryReport.TimelineSample::totalBytes).max().orElse(0);
         Unit u = Unit.forMax(max);
         XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title("Memory timeline: " + report.model())
-                .xAxisTitle("event (allocations, releases, saves since attach)").yAxisTitle(u.name()).build();
+                .xAxisTitle("event (allocations, releases, saves since attach)").yAxisTitle("memory (" + u.name() + ")").build();
         Charts.style(chart);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setYAxisMin(0.0);
@@ -167,6 +172,8 @@ public final class MemoryCharts {
         s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         s.setMarker(SeriesMarkers.NONE);
         s.setLineColor(Color.BLACK);
+        Ticks.apply(chart, true);
+        chart.getStyler().setYAxisMin(0.0);
         return chart;
     }
 
@@ -209,7 +216,7 @@ public final class MemoryCharts {
                     + " has parameters or saved activations");
         }
         Unit u = Unit.forMax(max);
-        CategoryChart chart = categoryChart("Predicted vs measured (" + p.source() + "): " + report.model(), "module", u);
+        CategoryChart chart = categoryChart("Predicted vs measured (" + p.source() + "): " + report.model(), "module", u, modules.size());
         for (int i = 0; i < names.length; i++) {
             List<Double> ys = series.get(names[i]);
             if (ys.stream().anyMatch(y -> y > 0)) {
@@ -236,12 +243,10 @@ public final class MemoryCharts {
         }
         Unit u = Unit.forMax(max);
         XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title("Memory per step: " + report.model())
-                .xAxisTitle("step").yAxisTitle(u.name()).build();
+                .xAxisTitle("step").yAxisTitle("memory (" + u.name() + ")").build();
         Charts.style(chart);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-        chart.getStyler().setXAxisDecimalPattern("0");
-        chart.getStyler().setYAxisMin(0.0);
         double[] x = new double[steps.size()];
         double[] peak = new double[steps.size()];
         double[] tracked = new double[steps.size()];
@@ -260,16 +265,269 @@ public final class MemoryCharts {
         if (jvmCounted) {
             chart.addSeries("allocated by the JVM (stepping thread)", x, jvm).setMarker(SeriesMarkers.NONE);
         }
+        Ticks.apply(chart, true);
+        chart.getStyler().setYAxisMin(0.0);
         return chart;
     }
 
-    private static CategoryChart categoryChart(String title, String xTitle, Unit u) {
-        CategoryChart chart = new CategoryChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title(title).xAxisTitle(xTitle)
-                .yAxisTitle(u.name()).build();
+    /**
+     * A module's memory by kind, as plain data for {@link #perLayer}.
+     *
+     * @param layer the module path ({@code ""} for the root)
+     * @param bytes bytes by kind, in legend order (e.g. {@code "parameters"}, {@code "saved activations"}); the same
+     *     keys for every layer of a chart
+     */
+    public record LayerBytes(String layer, Map<String, Long> bytes) {
+        /** @throws NullPointerException if an argument is null */
+        public LayerBytes {
+            Objects.requireNonNull(layer, "layer");
+            bytes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(bytes));
+        }
+
+        /**
+         * The prediction's figures per module (modules with none left out): parameters, gradients, optimizer state
+         * (the prediction's total shared out by parameter bytes), saved activations, and the peak of activations and
+         * activation gradients together.
+         */
+        public static List<LayerBytes> of(MemoryPrediction p) {
+            long params = p.totalParameterBytes();
+            double statePerByte = params > 0 && p.optimizerStateBytes() > 0 ? (double) p.optimizerStateBytes() / params : 0;
+            List<LayerBytes> out = new ArrayList<>();
+            for (Map.Entry<String, MemoryPrediction.ModulePrediction> e : p.modules().entrySet()) {
+                MemoryPrediction.ModulePrediction m = e.getValue();
+                Map<String, Long> b = new LinkedHashMap<>();
+                b.put("parameters", m.parameterBytes());
+                b.put("gradients", m.gradientBytes());
+                b.put("optimizer state", Math.round(statePerByte * m.parameterBytes()));
+                b.put("saved activations", Math.max(0, m.savedActivationBytes()));
+                b.put("activations + their gradients (peak)", Math.max(0, m.transientPeakBytes()));
+                if (b.values().stream().anyMatch(v -> v > 0)) {
+                    out.add(new LayerBytes(e.getKey(), b));
+                }
+            }
+            return out;
+        }
+
+        /**
+         * The measured figures per module (modules with none left out), with the same kinds as {@link #of}: the
+         * optimizer state is shared out by parameter bytes, the transient peak is the tracked activation and
+         * activation-gradient peaks added.
+         */
+        public static List<LayerBytes> of(MemoryReport r) {
+            long params = r.statics().parameterBytes();
+            double statePerByte = params > 0 ? (double) r.statics().optimizerStateBytes() / params : 0;
+            List<LayerBytes> out = new ArrayList<>();
+            for (MemoryReport.ModuleMemory m : r.modules()) {
+                Map<String, Long> b = new LinkedHashMap<>();
+                b.put("parameters", m.parameterBytes());
+                b.put("gradients", m.gradientBytes());
+                b.put("optimizer state", Math.round(statePerByte * m.parameterBytes()));
+                b.put("saved activations", m.saved().peakBytes());
+                b.put("activations + their gradients (peak)", m.tracked().get(MemoryCategory.ACTIVATION).peakBytes()
+                        + m.tracked().get(MemoryCategory.ACTIVATION_GRADIENT).peakBytes());
+                if (b.values().stream().anyMatch(v -> v > 0)) {
+                    out.add(new LayerBytes(m.path(), b));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * One grouped bar chart per variant (e.g. first-order, hybrid, standard), one group of bars per layer, one bar
+     * per kind of memory, every chart on the same byte axis so that the variants compare at a glance.
+     *
+     * @param title prefix of each chart's title ({@code title + ": " + variant})
+     * @param variants layers by variant name, in chart order
+     * @return one chart per variant, in the same order
+     * @throws IllegalArgumentException if there is no variant or a variant has no layer
+     */
+    public static Map<String, CategoryChart> perLayer(String title, Map<String, List<LayerBytes>> variants) {
+        if (variants.isEmpty()) {
+            throw new IllegalArgumentException("MemoryCharts.perLayer '" + title + "': no variant");
+        }
+        double max = 0;
+        for (Map.Entry<String, List<LayerBytes>> e : variants.entrySet()) {
+            if (e.getValue().isEmpty()) {
+                throw new IllegalArgumentException("MemoryCharts.perLayer '" + title + "': variant '" + e.getKey() + "' has no layer");
+            }
+            for (LayerBytes l : e.getValue()) {
+                for (long v : l.bytes().values()) {
+                    max = Math.max(max, v);
+                }
+            }
+        }
+        Unit u = Unit.forMax(max);
+        Map<String, CategoryChart> out = new LinkedHashMap<>();
+        for (Map.Entry<String, List<LayerBytes>> e : variants.entrySet()) {
+            List<String> layers = new ArrayList<>();
+            for (LayerBytes l : e.getValue()) {
+                layers.add(label(l.layer()));
+            }
+            CategoryChart chart = categoryChart(title + ": " + e.getKey(), "layer", u, layers.size());
+            chart.getStyler().setYAxisMax(max / u.bytes() * 1.05);
+            chart.getStyler().setYAxisMin(0.0);
+            int colour = 0;
+            for (String kind : e.getValue().get(0).bytes().keySet()) {
+                List<Double> ys = new ArrayList<>();
+                for (LayerBytes l : e.getValue()) {
+                    ys.add(l.bytes().getOrDefault(kind, 0L) / u.bytes());
+                }
+                chart.addSeries(kind, layers, ys).setFillColor(Palette.series(colour++));
+            }
+            out.put(e.getKey(), chart);
+        }
+        return out;
+    }
+
+    /**
+     * Live bytes over one training step, as plain data for {@link #stepTimeline}.
+     *
+     * @param label the legend name, e.g. {@code "hybrid, measured"}
+     * @param position where in the step each value was taken, from 0 (start) to 1 (end)
+     * @param bytes live bytes there (same length as {@code position})
+     * @param backwardStart where backward began (0 to 1), or NaN if unknown
+     * @param updateStart where the optimizer update began (0 to 1), or NaN if unknown
+     */
+    public record StepCurve(String label, double[] position, double[] bytes, double backwardStart, double updateStart) {
+        /**
+         * @throws IllegalArgumentException if the arrays differ in length or are empty
+         */
+        public StepCurve {
+            Objects.requireNonNull(label, "label");
+            if (position.length != bytes.length || position.length == 0) {
+                throw new IllegalArgumentException("StepCurve '" + label + "': " + position.length + " positions for " + bytes.length + " values");
+            }
+            position = position.clone();
+            bytes = bytes.clone();
+        }
+
+        /**
+         * Step {@code step} of a profiler's timeline: its samples (phase changes, the highest point between them),
+         * positioned by event count, the phase markers where backward and update began.
+         *
+         * @throws IllegalArgumentException if the timeline holds fewer than two samples of that step
+         */
+        public static StepCurve measured(String label, MemoryReport report, int step) {
+            List<MemoryReport.TimelineSample> s = new ArrayList<>();
+            for (MemoryReport.TimelineSample t : report.timeline().samples()) {
+                if (t.step() == step) {
+                    s.add(t);
+                }
+            }
+            if (s.size() < 2) {
+                throw new IllegalArgumentException("StepCurve.measured: step " + step + " has " + s.size() + " timeline sample(s); need 2");
+            }
+            double first = s.get(0).event();
+            double span = Math.max(1, s.get(s.size() - 1).event() - first);
+            double[] x = new double[s.size()];
+            double[] y = new double[s.size()];
+            double backward = Double.NaN;
+            double update = Double.NaN;
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (s.get(i).event() - first) / span;
+                y[i] = s.get(i).totalBytes();
+                if (Double.isNaN(backward) && s.get(i).phase() == org.quadralib.profiler.Phase.BACKWARD) {
+                    backward = x[i];
+                }
+                if (Double.isNaN(update) && s.get(i).phase() == org.quadralib.profiler.Phase.UPDATE) {
+                    update = x[i];
+                }
+            }
+            return new StepCurve(label, x, y, backward, update);
+        }
+
+        /**
+         * The prediction's timeline, positioned by replayed event; the update is at the end (it holds the step's
+         * memory steady).
+         *
+         * @throws IllegalArgumentException if the prediction has no timeline
+         */
+        public static StepCurve predicted(String label, MemoryPrediction p) {
+            if (p.timeline() == null || p.timeline().totalBytes().isEmpty()) {
+                throw new IllegalArgumentException("StepCurve.predicted: the prediction (" + p.source() + ") has no timeline");
+            }
+            List<Long> t = p.timeline().totalBytes();
+            double[] x = new double[t.size()];
+            double[] y = new double[t.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = t.size() == 1 ? 0 : i / (double) (t.size() - 1);
+                y[i] = t.get(i);
+            }
+            return new StepCurve(label, x, y, t.size() == 1 ? 0 : p.timeline().backwardStart() / (double) (t.size() - 1), 1.0);
+        }
+    }
+
+    /**
+     * Live bytes over one step for several curves (e.g. measured beside predicted, or one per variant), each in
+     * its own colour, with a dashed vertical marker in the same colour where each curve's backward began and a
+     * dotted one where its update began (the x-axis title says so; the legend lists the curves only).
+     *
+     * @throws IllegalArgumentException if there is no curve
+     */
+    public static XYChart stepTimeline(String title, List<StepCurve> curves) {
+        if (curves.isEmpty()) {
+            throw new IllegalArgumentException("MemoryCharts.stepTimeline '" + title + "': no curve");
+        }
+        double max = 0;
+        for (StepCurve c : curves) {
+            for (double b : c.bytes()) {
+                max = Math.max(max, b);
+            }
+        }
+        Unit u = Unit.forMax(max);
+        XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT).title(title)
+                .xAxisTitle("position in the step (0 = start, 1 = end); dashed: backward starts, dotted: update starts")
+                .yAxisTitle("live memory (" + u.name() + ")").build();
         Charts.style(chart);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-        chart.getStyler().setXAxisLabelRotation(30);
+        int colour = 0;
+        for (StepCurve c : curves) {
+            Color col = Palette.series(colour++);
+            double[] y = new double[c.bytes().length];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = c.bytes()[i] / u.bytes();
+            }
+            XYSeries s = chart.addSeries(c.label(), c.position(), y);
+            s.setMarker(c.position().length <= 40 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            s.setLineColor(col);
+            s.setMarkerColor(col);
+            s.setLineStyle(SeriesLines.SOLID);
+            double top = max / u.bytes();
+            marker(chart, c.label() + ": backward starts", c.backwardStart(), top, col, SeriesLines.DASH_DASH);
+            marker(chart, c.label() + ": update starts", c.updateStart(), top, col, SeriesLines.DOT_DOT);
+        }
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMax(1.0);
+        Ticks.apply(chart, false);
+        chart.getStyler().setYAxisMin(0.0);
+        return chart;
+    }
+
+    private static void marker(XYChart chart, String name, double at, double top, Color colour, java.awt.BasicStroke line) {
+        if (Double.isNaN(at)) {
+            return;
+        }
+        XYSeries m = chart.addSeries(name, new double[] {at, at}, new double[] {0, top});
+        m.setMarker(SeriesMarkers.NONE);
+        m.setLineColor(colour);
+        m.setLineStyle(line);
+        m.setShowInLegend(false);
+    }
+
+    /**
+     * A bar chart wide enough for {@code bars} labels side by side (about 22 pixels each) and tall enough for
+     * them written vertically, so that no two labels overlap.
+     */
+    private static CategoryChart categoryChart(String title, String xTitle, Unit u, int bars) {
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(Charts.WIDTH, 160 + 22 * bars))
+                .height(Charts.HEIGHT + (bars > 8 ? 140 : 0)).title(title).xAxisTitle(xTitle).yAxisTitle("memory (" + u.name() + ")").build();
+        Charts.style(chart);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        chart.getStyler().setXAxisLabelRotation(bars > 8 ? 90 : 0);
+        chart.getStyler().setYAxisDecimalPattern("#,##0.##");
         return chart;
     }
 

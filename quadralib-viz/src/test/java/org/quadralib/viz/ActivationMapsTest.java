@@ -76,10 +76,10 @@ class ActivationMapsTest {
 
     @Test
     void viridisRunsFromVioletThroughTealToYellow() {
-        assertEquals(MIN_COLOUR, ActivationMaps.viridis(0));
-        assertEquals(0x21918C, ActivationMaps.viridis(0.5));
-        assertEquals(MAX_COLOUR, ActivationMaps.viridis(1));
-        assertEquals(MAX_COLOUR, ActivationMaps.viridis(7), "clamped");
+        assertEquals(MIN_COLOUR, Palette.viridis(0));
+        assertEquals(0x21918C, Palette.viridis(0.5));
+        assertEquals(MAX_COLOUR, Palette.viridis(1));
+        assertEquals(MAX_COLOUR, Palette.viridis(7), "clamped");
     }
 
     @Test
