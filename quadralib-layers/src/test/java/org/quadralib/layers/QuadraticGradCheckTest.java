@@ -65,6 +65,10 @@ class QuadraticGradCheckTest {
         inputs.add(x.requiresGrad(true));
         inputs.addAll(layer.parameters());
         QuadraticLayer l = layer;
-        GradCheck.check(geometry + " " + type + " " + mode + (norm ? " norm" : ""), in -> l.forward(in[0]), inputs.toArray(new Tensor[0]));
+        // A squared input through a norm over a few values per channel (T2 with branch norm) is curved enough that the
+        // central difference at 1e-2 is off by 2-5%; it converges to the backward as the step shrinks, and 5e-3 suffices.
+        float eps = norm && type.squaresInput() ? 5e-3f : 1e-2f;
+        GradCheck.check(geometry + " " + type + " " + mode + (norm ? " norm" : ""), in -> l.forward(in[0]), inputs.toArray(new Tensor[0]),
+                eps, 2e-2f);
     }
 }
