@@ -46,7 +46,10 @@ import org.quadralib.layers.QuadraticOptimizers;
  * the same thread count a fit is deterministic, and {@link #resume} continues a {@link Checkpoint} on exactly the
  * trajectory an uninterrupted run takes.
  *
- * <p>A trainer is used from one thread at a time.
+ * <p><b>Threads.</b> A trainer is used from one thread at a time, and a model is trained by one trainer at a
+ * time. Trainers in different threads of one JVM are independent, each with its own thread count
+ * ({@link Config#threads()}), and give the weights each would give alone; {@link #resume} restores the
+ * process-wide initialiser generator ({@link org.quadralib.layers.Init#rng()}), so resume runs one at a time.
  */
 public final class Trainer {
 
@@ -70,8 +73,9 @@ public final class Trainer {
      *                    {@value #DEFAULT_QUADRATIC_MAX_GRAD_NORM} when the model has quadratic parameters, not at all
      *                    otherwise), 0 to never clip, a positive value to always clip at it
      * @param schedule    the learning-rate schedule, or null for a constant rate
-     * @param threads     worker threads for the kernels ({@link Parallel#setThreads}), or 0 to leave the current
-     *                    count
+     * @param threads     worker threads for the kernels of this trainer's fits and evaluations (a
+     *                    {@link Parallel#withThreads} scope on the calling thread, so other threads and trainers are
+     *                    not affected), or 0 for the calling thread's current count
      * @param maxSteps    stop after this many optimizer steps in total (possibly mid-epoch), or 0 for no limit
      */
     public record Config(OptimizerFactory optimizer, Loss loss, Double maxGradNorm, Schedule schedule, int threads,
@@ -168,9 +172,12 @@ public final class Trainer {
      * @throws RuntimeException         whatever the model, the loss or a listener throws (shape mismatches name
      *                                  the layer)
      */
+    @SuppressWarnings("try") // the scope is used for what it does on open and close
     public History fit(Module model, DataLoader train, DataLoader validation, int epochs) {
-        TrainingContext context = start(model, train, validation, epochs);
-        return run(context);
+        try (Parallel.Scope threads = threadScope()) {
+            TrainingContext context = start(model, train, validation, epochs);
+            return run(context);
+        }
     }
 
     /**
@@ -186,11 +193,19 @@ public final class Trainer {
      * @throws IllegalArgumentException if the model, the optimizer groups, the schedule or the training data do not
      *                                  match the checkpoint (the message lists what differs)
      */
+    @SuppressWarnings("try") // the scope is used for what it does on open and close
     public History resume(Path checkpoint, Module model, DataLoader train, DataLoader validation, int epochs)
             throws IOException {
-        TrainingContext context = start(model, train, validation, epochs);
-        Checkpoint.restore(checkpoint, context);
-        return run(context);
+        try (Parallel.Scope threads = threadScope()) {
+            TrainingContext context = start(model, train, validation, epochs);
+            Checkpoint.restore(checkpoint, context);
+            return run(context);
+        }
+    }
+
+    /** The configured thread count for this thread while the scope is open, or null to keep the current one. */
+    private Parallel.Scope threadScope() {
+        return config.threads() > 0 ? Parallel.withThreads(config.threads()) : null;
     }
 
     private TrainingContext start(Module model, DataLoader train, DataLoader validation, int epochs) {
@@ -203,9 +218,6 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer.fit: the training data yields no batch ("
                     + train.dataset().size() + " samples, batch size " + train.options().batchSize()
                     + (train.options().dropLast() ? ", dropping the last batch)" : ")"));
-        }
-        if (config.threads() > 0) {
-            Parallel.setThreads(config.threads());
         }
         Optimizer optimizer = config.optimizer().create(model);
         LrScheduler scheduler = config.schedule() == null ? null
@@ -378,7 +390,8 @@ public final class Trainer {
         double lossSum = 0;
         long correct = 0;
         int samples = 0;
-        try (InferenceMode inference = InferenceMode.enter(); DataLoader.BatchIterator batches = loader.iterator(0)) {
+        try (Parallel.Scope threads = threadScope(); InferenceMode inference = InferenceMode.enter();
+             DataLoader.BatchIterator batches = loader.iterator(0)) {
             while (batches.hasNext()) {
                 try (MemoryScope scope = MemoryScope.open(pool)) {
                     DataLoader.Batch batch = batches.next();
