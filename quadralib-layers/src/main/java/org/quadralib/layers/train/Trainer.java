@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
@@ -142,8 +145,11 @@ public final class Trainer {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+
     private final Config config;
     private final List<TrainingListener> listeners;
+    private final NonFinitePolicy nonFinite;
     private final MemoryScope.Pool pool = new MemoryScope.Pool();
 
     /**
@@ -152,8 +158,23 @@ public final class Trainer {
      * @throws NullPointerException if the configuration or a listener is null
      */
     public Trainer(Config config, TrainingListener... listeners) {
+        this(config, List.of(listeners), NonFinitePolicy.IGNORE);
+    }
+
+    private Trainer(Config config, List<TrainingListener> listeners, NonFinitePolicy nonFinite) {
         this.config = Objects.requireNonNull(config, "config");
-        this.listeners = List.of(listeners);
+        this.listeners = listeners;
+        this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
+    }
+
+    /**
+     * This trainer (same configuration and listeners) handling steps whose loss or gradient is NaN or infinite
+     * as {@code policy} says; the default is {@link NonFinitePolicy#IGNORE}.
+     *
+     * @throws NullPointerException if the policy is null
+     */
+    public Trainer onNonFinite(NonFinitePolicy policy) {
+        return new Trainer(config, listeners, policy);
     }
 
     /** The configuration. */
@@ -271,6 +292,10 @@ public final class Trainer {
                     }
                     rates = learningRates(context.optimizer());
                     BatchResult result = step(context, batches, all);
+                    if (result == null) {
+                        reason = History.StopReason.NON_FINITE;
+                        break epochs;
+                    }
                     stepNanos[steps++] = result.nanos();
                     for (TrainingListener l : all) {
                         l.onBatchEnd(context, result);
@@ -327,6 +352,7 @@ public final class Trainer {
         }
     }
 
+    /** One step; null if it was not finite and the policy is {@link NonFinitePolicy#STOP}. */
     @SuppressWarnings("try") // the scope is used for what it does on close
     private BatchResult step(TrainingContext context, DataLoader.BatchIterator batches, List<TrainingListener> all) {
         long start = System.nanoTime();
@@ -337,8 +363,12 @@ public final class Trainer {
         float lossValue;
         int correct;
         int size;
+        String nonFiniteProblem = null;
+        boolean stopping;
         try (MemoryScope scope = MemoryScope.open(pool)) {
             DataLoader.Batch batch = batches.next();
+            // Batch norm updates its buffers in forward: kept so a skipped step can put them back.
+            Map<String, float[]> buffers = nonFinite == NonFinitePolicy.IGNORE ? null : buffers(model);
             phase(all, StepPhase.FORWARD);
             Tensor output = model.forward(batch.inputs());
             Tensor loss = config.loss().compute(output, batch.labels());
@@ -349,22 +379,74 @@ public final class Trainer {
             lossValue = loss.item();
             correct = countCorrect(output, batch.labels());
             size = batch.size();
-            phase(all, StepPhase.BACKWARD);
-            loss.backward();
-            phase(all, StepPhase.UPDATE);
-            for (TrainingListener l : all) {
-                l.onGradients(context);
+            if (buffers != null && !Float.isFinite(lossValue)) {
+                nonFiniteProblem = "the loss is " + lossValue;
+            } else {
+                phase(all, StepPhase.BACKWARD);
+                loss.backward();
+                phase(all, StepPhase.UPDATE);
+                for (TrainingListener l : all) {
+                    l.onGradients(context);
+                }
+                nonFiniteProblem = buffers == null ? null : nonFiniteGradient(model);
             }
-            optimizer.step();
-            if (context.scheduler() != null && config.schedule().unit() == Schedule.Unit.STEP) {
+            if (nonFiniteProblem == null) {
+                optimizer.step();
+            } else {
+                restoreBuffers(model, buffers);
+                LOG.warn("Trainer: step {} (epoch {}, batch {}): {}; {}", context.globalStep() + 1, epoch, batchIndex,
+                        nonFiniteProblem, nonFinite == NonFinitePolicy.STOP ? "stopping" : "update skipped");
+            }
+            stopping = nonFiniteProblem != null && nonFinite == NonFinitePolicy.STOP;
+            if (!stopping && context.scheduler() != null && config.schedule().unit() == Schedule.Unit.STEP) {
                 context.scheduler().step();
             }
             optimizer.zeroGrad();
             phase(all, StepPhase.OTHER);
         }
-        context.recordBatch(lossValue, correct, size);
+        if (stopping) {
+            return null;
+        }
+        if (nonFiniteProblem != null) {
+            context.recordSkipped();
+        } else {
+            context.recordBatch(lossValue, correct, size);
+        }
         return new BatchResult(epoch, batchIndex, context.globalStep(), lossValue, correct, size,
                 System.nanoTime() - start);
+    }
+
+    /** The first parameter whose gradient holds NaN or infinity, described, or null if all are finite. */
+    private static String nonFiniteGradient(Module model) {
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            Tensor g = e.getValue().tensor().grad();
+            if (g != null) {
+                float[] d = g.toFloatArray();
+                for (int i = 0; i < d.length; i++) {
+                    if (!Float.isFinite(d[i])) {
+                        return "the gradient of '" + e.getKey() + "' holds " + d[i] + " at flat index " + i;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Copies of the model's buffers (the state-dict entries that are not parameters). */
+    private static Map<String, float[]> buffers(Module model) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        Map<String, Parameter> params = model.namedParameters();
+        model.stateDict().forEach((name, t) -> {
+            if (!params.containsKey(name)) {
+                out.put(name, t.toFloatArray());
+            }
+        });
+        return out;
+    }
+
+    private static void restoreBuffers(Module model, Map<String, float[]> buffers) {
+        Map<String, Tensor> state = model.stateDict();
+        buffers.forEach((name, values) -> state.get(name).copyFrom(Tensor.of(values, state.get(name).shape())));
     }
 
     private static void phase(List<TrainingListener> all, StepPhase phase) {
