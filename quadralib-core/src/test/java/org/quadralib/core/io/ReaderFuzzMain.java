@@ -37,6 +37,7 @@ public final class ReaderFuzzMain {
         Fuzzer.Documented malformed = (e, file) -> e instanceof MalformedFileException m && file.equals(m.file())
                 && m.getMessage().startsWith(file.toString());
         List<Fuzzer.Result> results = new ArrayList<>();
+        largestHeaderFitsTheHeap(work);
         results.add(new Fuzzer(safetensorsSeeds(work), seed).run("safetensors", inputs, work, plain,
                 SafeTensors::readWithMetadata, malformed));
         List<byte[]> idxRaw = idxSeeds(work, false);
@@ -46,6 +47,51 @@ public final class ReaderFuzzMain {
         results.add(new Fuzzer(idxRaw, seed).run("idx-gzip-of-mutated", inputs, work, gzipped, Idx::read,
                 malformed));
         Fuzzer.report(results);
+    }
+
+    /**
+     * A header at the 100 MiB limit (five 16 MiB metadata values, 65,536 tensor entries, space padding) reads in
+     * this JVM's 256 MiB heap; the old reader ran out of memory decoding one.
+     */
+    private static void largestHeaderFitsTheHeap(Path work) throws IOException {
+        Path file = work.resolve("large.safetensors");
+        long headerBytes = SafeTensors.MAX_HEADER_BYTES;
+        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes).array());
+            long written = 0;
+            byte[] chunk = new byte[1 << 20];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            written += put(out, "{\"__metadata__\":{");
+            for (int v = 0; v < 5; v++) {
+                written += put(out, (v == 0 ? "" : ",") + "\"m" + v + "\":\"");
+                for (int left = HeaderJson.MAX_STRING_BYTES - 1; left > 0; left -= chunk.length) {
+                    out.write(chunk, 0, Math.min(left, chunk.length));
+                    written += Math.min(left, chunk.length);
+                }
+                written += put(out, "\"");
+            }
+            written += put(out, "}");
+            for (int i = 0; i < SafeTensors.MAX_TENSORS; i++) {
+                written += put(out, ",\"t" + i + "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}");
+            }
+            written += put(out, "}");
+            for (long i = written; i < headerBytes; i++) {
+                out.write(' ');
+            }
+        }
+        long t0 = System.nanoTime();
+        SafeTensors.Contents contents = SafeTensors.readWithMetadata(file);
+        System.out.println(String.format(java.util.Locale.ROOT,
+                "LARGE %d-byte header: %d tensors, %d metadata values, read in %.1f s with a %d MiB heap",
+                Files.size(file) - 8, contents.tensors().size(), contents.metadata().size(),
+                (System.nanoTime() - t0) / 1e9, Runtime.getRuntime().maxMemory() >> 20));
+        Files.delete(file);
+    }
+
+    private static int put(java.io.OutputStream out, String ascii) throws IOException {
+        byte[] b = ascii.getBytes(StandardCharsets.US_ASCII);
+        out.write(b);
+        return b.length;
     }
 
     /** Files the writer produces, a PyTorch-style file of every dtype, and a few hostile headers. */
