@@ -368,7 +368,7 @@ public final class Trainer {
         try (MemoryScope scope = MemoryScope.open(pool)) {
             DataLoader.Batch batch = batches.next();
             // Batch norm updates its buffers in forward: kept so a skipped step can put them back.
-            Map<String, float[]> buffers = nonFinite == NonFinitePolicy.IGNORE ? null : buffers(model);
+            Map<String, float[]> buffers = nonFinite == NonFinitePolicy.IGNORE ? null : NonFinitePolicy.buffers(model);
             phase(all, StepPhase.FORWARD);
             Tensor output = model.forward(batch.inputs());
             Tensor loss = config.loss().compute(output, batch.labels());
@@ -388,12 +388,12 @@ public final class Trainer {
                 for (TrainingListener l : all) {
                     l.onGradients(context);
                 }
-                nonFiniteProblem = buffers == null ? null : nonFiniteGradient(model);
+                nonFiniteProblem = buffers == null ? null : NonFinitePolicy.nonFiniteGradient(model);
             }
             if (nonFiniteProblem == null) {
                 optimizer.step();
             } else {
-                restoreBuffers(model, buffers);
+                NonFinitePolicy.restoreBuffers(model, buffers);
                 LOG.warn("Trainer: step {} (epoch {}, batch {}): {}; {}", context.globalStep() + 1, epoch, batchIndex,
                         nonFiniteProblem, nonFinite == NonFinitePolicy.STOP ? "stopping" : "update skipped");
             }
@@ -414,39 +414,6 @@ public final class Trainer {
         }
         return new BatchResult(epoch, batchIndex, context.globalStep(), lossValue, correct, size,
                 System.nanoTime() - start);
-    }
-
-    /** The first parameter whose gradient holds NaN or infinity, described, or null if all are finite. */
-    private static String nonFiniteGradient(Module model) {
-        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-            Tensor g = e.getValue().tensor().grad();
-            if (g != null) {
-                float[] d = g.toFloatArray();
-                for (int i = 0; i < d.length; i++) {
-                    if (!Float.isFinite(d[i])) {
-                        return "the gradient of '" + e.getKey() + "' holds " + d[i] + " at flat index " + i;
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Copies of the model's buffers (the state-dict entries that are not parameters). */
-    private static Map<String, float[]> buffers(Module model) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        Map<String, Parameter> params = model.namedParameters();
-        model.stateDict().forEach((name, t) -> {
-            if (!params.containsKey(name)) {
-                out.put(name, t.toFloatArray());
-            }
-        });
-        return out;
-    }
-
-    private static void restoreBuffers(Module model, Map<String, float[]> buffers) {
-        Map<String, Tensor> state = model.stateDict();
-        buffers.forEach((name, values) -> state.get(name).copyFrom(Tensor.of(values, state.get(name).shape())));
     }
 
     private static void phase(List<TrainingListener> all, StepPhase phase) {
