@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  * its iteration number alone.
  *
  * <p>Every input must end in a result or a documented exception within {@link #PER_INPUT_NANOS} of CPU time;
- * anything else (another exception, an {@link Error} such as {@code OutOfMemoryError} or {@code StackOverflowError}, a slow
- * input) is a finding, printed with its bytes in Base64 and saved in the work folder. Targets run in a child JVM
- * with a 256 MiB heap ({@link #fork}), so "bounded memory" is checked too.
+ * anything else (another exception, an {@link Error} such as {@code OutOfMemoryError} or
+ * {@code StackOverflowError}, a slow input) is a finding, printed with its bytes in Base64 and saved in the work
+ * folder. Targets run in a child JVM with a 256 MiB heap ({@link #fork}), so "bounded memory" is checked too.
  */
 public final class Fuzzer {
 
