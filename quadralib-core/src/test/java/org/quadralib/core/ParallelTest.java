@@ -109,6 +109,7 @@ class ParallelTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scopes are used for what they do on open and close
     void aScopeSetsTheCountForItsThreadOnlyAndNests() throws Exception {
         assertEquals(2, Parallel.threads());
         try (Parallel.Scope outer = Parallel.withThreads(3)) {
