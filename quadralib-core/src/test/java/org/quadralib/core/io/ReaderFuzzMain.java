@@ -46,7 +46,7 @@ public final class ReaderFuzzMain {
                 malformed));
         results.add(new Fuzzer(idxRaw, seed).run("idx-gzip-of-mutated", inputs, work, gzipped, Idx::read,
                 malformed));
-        Fuzzer.report(results);
+        Fuzzer.report(results, work);
     }
 
     /**

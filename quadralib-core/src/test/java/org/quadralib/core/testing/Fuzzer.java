@@ -269,14 +269,26 @@ public final class Fuzzer {
     public record Child(int exitCode, String output) {
     }
 
-    /** Prints the results and exits with 1 if any has a finding: the body of a fuzzing child's main. */
-    public static void report(List<Result> results) {
+    /**
+     * Prints the results and exits with 1 if any has a finding, keeping {@code work} (which holds the findings'
+     * inputs), else deletes it and exits with 0: the end of a fuzzing child's main.
+     */
+    public static void report(List<Result> results, Path work) throws IOException {
         boolean found = false;
         for (Result r : results) {
             System.out.println("FUZZ " + r.summary());
             for (String f : r.findings()) {
                 System.out.println(f);
                 found = true;
+            }
+        }
+        if (found) {
+            System.out.println("inputs kept in " + work);
+        } else {
+            try (java.util.stream.Stream<Path> walk = Files.walk(work)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
             }
         }
         System.out.flush();

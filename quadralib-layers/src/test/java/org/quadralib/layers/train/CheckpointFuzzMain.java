@@ -115,6 +115,6 @@ public final class CheckpointFuzzMain {
                     || e instanceof IllegalArgumentException && e.getMessage().contains(f.toString());
             results.add(new Fuzzer(seeds, seed).run("checkpoint-" + name, inputs, work, writer, target, documented));
         }
-        Fuzzer.report(results);
+        Fuzzer.report(results, work);
     }
 }
