@@ -1,5 +1,6 @@
 package org.quadralib.core;
 
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
@@ -7,14 +8,25 @@ import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The library's one worker pool. Every multi-threaded kernel splits its work with {@link #forRange}.
+ * The library's worker pools. Every multi-threaded kernel splits its work with {@link #forRange}.
  *
  * <p>Work is split into at most {@link #threads()} contiguous chunks whose boundaries depend only on the range
  * and the thread count, so the same seed and the same thread count give bit-identical results: no kernel
  * reduces across chunks in an order that depends on scheduling.
  *
- * <p>The thread count defaults to the system property {@code quadralib.threads}, else the number of
- * available processors; {@link #setThreads(int)} changes it at run time.
+ * <p><b>The thread count belongs to the work, not the process.</b> A {@link #withThreads(int)} scope sets it for
+ * the loops the calling thread starts until the scope closes (a trainer opens one around its fit), so two
+ * models trained in two threads of one JVM with different counts each run exactly as they would alone. A
+ * thread outside any scope uses the process default: the system property {@code quadralib.threads}, else the
+ * number of available processors, changed by {@link #setThreads(int)}. Each count has its own pool of
+ * {@code count − 1} daemon workers (the calling thread runs one chunk itself), created on first use and shared
+ * by every thread using that count.
+ *
+ * <p><b>Thread safety.</b> Every method here may be called from any number of threads at once. What the loops
+ * do is the caller's: the library's kernels write only their own outputs, so concurrent inference on one model
+ * is safe, while training one model (or anything that updates its parameters, batch-norm buffers or dropout
+ * generators) must stay on one thread at a time. The initialiser's generator ({@code Init.rng()} in the layers
+ * module) is process-wide: build models from one thread, or seed before each.
  */
 public final class Parallel {
 
@@ -30,10 +42,13 @@ public final class Parallel {
         void run(int from, int to);
     }
 
-    private static volatile ForkJoinPool pool;
+    /** One pool per thread count, created on first use. */
+    private static final ConcurrentHashMap<Integer, ForkJoinPool> POOLS = new ConcurrentHashMap<>();
     /** Set while a calling thread runs its own chunk of {@link #forChunks}. */
     private static final ThreadLocal<boolean[]> IN_CHUNK = ThreadLocal.withInitial(() -> new boolean[1]);
-    private static volatile int threads = defaultThreads();
+    /** The count of the innermost open {@link #withThreads} scope on this thread, or 0 outside any. */
+    private static final ThreadLocal<int[]> SCOPED = ThreadLocal.withInitial(() -> new int[1]);
+    private static volatile int defaultThreads = defaultThreads();
 
     private Parallel() {
     }
@@ -54,50 +69,102 @@ public final class Parallel {
         return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
-    /** The number of worker threads kernels use. */
+    /**
+     * The number of worker threads the calling thread's loops use: its innermost {@link #withThreads} scope's
+     * count, else (on a pool worker) its pool's count, else the process default.
+     */
     public static int threads() {
-        return threads;
+        int scoped = SCOPED.get()[0];
+        if (scoped > 0) {
+            return scoped;
+        }
+        if (Thread.currentThread() instanceof Worker w) {
+            return w.count;
+        }
+        return defaultThreads;
     }
 
     /**
-     * Sets the number of worker threads.
+     * Sets the process default: the thread count of every thread outside a {@link #withThreads} scope. Open
+     * scopes keep their own count.
      *
      * @throws IllegalArgumentException if {@code n < 1}
      */
-    public static synchronized void setThreads(int n) {
+    public static void setThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("Parallel.setThreads: thread count must be >= 1, got " + n);
         }
-        if (n != threads) {
-            ForkJoinPool old = pool;
-            pool = null;
-            threads = n;
-            if (old != null) {
-                old.shutdown();
+        defaultThreads = n;
+    }
+
+    /** A {@link #withThreads} scope; closing it restores the calling thread's previous count. */
+    public static final class Scope implements AutoCloseable {
+        private final Thread owner = Thread.currentThread();
+        private final int previous;
+        private boolean closed;
+
+        private Scope(int previous) {
+            this.previous = previous;
+        }
+
+        /** @throws IllegalStateException if closed from another thread than the one that opened it */
+        @Override
+        public void close() {
+            if (Thread.currentThread() != owner) {
+                throw new IllegalStateException("Parallel.Scope: closed on " + Thread.currentThread().getName()
+                        + ", opened on " + owner.getName());
+            }
+            if (!closed) {
+                closed = true;
+                SCOPED.get()[0] = previous;
             }
         }
     }
 
-    private static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
-        if (p == null) {
-            synchronized (Parallel.class) {
-                p = pool;
-                if (p == null) {
-                    AtomicInteger index = new AtomicInteger();
-                    // The calling thread runs one chunk of every loop: the pool needs one worker fewer.
-                    p = new ForkJoinPool(Math.max(1, threads - 1), fjp -> {
-                        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fjp);
-                        // getPoolIndex() is 0 until the pool registers the thread: every worker was "worker-0".
-                        t.setName("quadralib-worker-" + index.getAndIncrement());
-                        t.setDaemon(true);
-                        return t;
-                    }, null, false);
-                    pool = p;
-                }
-            }
+    /**
+     * Runs the calling thread's loops on {@code n} threads until the returned scope is closed; scopes nest.
+     * Other threads are not affected.
+     *
+     * <pre>{@code
+     * try (Parallel.Scope s = Parallel.withThreads(2)) {
+     *     // every kernel this thread runs here splits its work in at most 2 chunks
+     * }
+     * }</pre>
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
+    public static Scope withThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("Parallel.withThreads: thread count must be >= 1, got " + n);
         }
-        return p;
+        int[] scoped = SCOPED.get();
+        Scope scope = new Scope(scoped[0]);
+        scoped[0] = n;
+        return scope;
+    }
+
+    /** A worker of the pool for {@code count} threads. */
+    private static final class Worker extends ForkJoinWorkerThread {
+        final int count;
+
+        Worker(ForkJoinPool pool, int count) {
+            super(pool);
+            this.count = count;
+        }
+    }
+
+    private static ForkJoinPool pool(int count) {
+        return POOLS.computeIfAbsent(count, c -> {
+            AtomicInteger index = new AtomicInteger();
+            // The calling thread runs one chunk of every loop: the pool needs one worker fewer.
+            return new ForkJoinPool(Math.max(1, c - 1), fjp -> {
+                Worker t = new Worker(fjp, c);
+                // getPoolIndex() is 0 until the pool registers the thread: every worker was "worker-0".
+                t.setName("quadralib-" + c + "-worker-" + index.getAndIncrement());
+                t.setDaemon(true);
+                return t;
+            }, null, false);
+        });
     }
 
     /**
@@ -108,7 +175,7 @@ public final class Parallel {
         if (n <= 0) {
             return;
         }
-        int t = threads;
+        int t = threads();
         int chunks = Math.min(t, Math.max(1, n / Math.max(1, grain)));
         if (chunks <= 1 || onWorker()) {
             body.run(0, n);
@@ -118,11 +185,11 @@ public final class Parallel {
     }
 
     /**
-     * True inside a parallel loop: on one of this pool's worker threads, or on a calling thread while it runs its
-     * own chunk. Nested parallel loops run inline there.
+     * True inside a parallel loop: on a worker thread of one of the pools, or on a calling thread while it runs
+     * its own chunk. Nested parallel loops run inline there.
      */
     public static boolean onWorker() {
-        return Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == pool || IN_CHUNK.get()[0];
+        return Thread.currentThread() instanceof Worker || IN_CHUNK.get()[0];
     }
 
     /**
@@ -136,7 +203,7 @@ public final class Parallel {
             body.run(0, n);
             return;
         }
-        ForkJoinTask<Void> rest = pool().submit(new Chunk(body, n, c, 1, c));
+        ForkJoinTask<Void> rest = pool(threads()).submit(new Chunk(body, n, c, 1, c));
         boolean[] inChunk = IN_CHUNK.get();
         inChunk[0] = true;
         try {

@@ -107,4 +107,29 @@ class ParallelTest {
         assertEquals(1000, seen.get(caller));
         assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
     }
+
+    @Test
+    @SuppressWarnings("try") // the scopes are used for what they do on open and close
+    void aScopeSetsTheCountForItsThreadOnlyAndNests() throws Exception {
+        assertEquals(2, Parallel.threads());
+        try (Parallel.Scope outer = Parallel.withThreads(3)) {
+            assertEquals(3, Parallel.threads());
+            AtomicReference<Integer> elsewhere = new AtomicReference<>();
+            Thread other = new Thread(() -> elsewhere.set(Parallel.threads()));
+            other.start();
+            other.join();
+            assertEquals(2, elsewhere.get(), "another thread keeps the process default");
+            try (Parallel.Scope inner = Parallel.withThreads(1)) {
+                assertEquals(1, Parallel.threads());
+            }
+            assertEquals(3, Parallel.threads());
+            java.util.Set<Integer> chunks = ConcurrentHashMap.newKeySet();
+            Parallel.forRange(3000, 1, (from, to) -> chunks.add(from));
+            assertEquals(3, chunks.size(), "a loop in the scope splits into the scope's count");
+            Parallel.setThreads(5);
+            assertEquals(3, Parallel.threads(), "an open scope keeps its count when the default changes");
+        }
+        assertEquals(5, Parallel.threads());
+        assertThrows(IllegalArgumentException.class, () -> Parallel.withThreads(0));
+    }
 }

@@ -28,7 +28,10 @@ final class HeaderJson {
     private final InputStream in;
     private final Path file;
     private long position;
-    private int peeked = -2;
+    /** Read ahead from the stream: bytes {@code [next, limit)} are not consumed yet. */
+    private final byte[] buffer = new byte[1 << 16];
+    private int next;
+    private int limit;
     /** Per open container: whether a member or element was read already (so the next one needs a comma). */
     private final boolean[] started = new boolean[MAX_DEPTH + 1];
     /** Per container opened by {@link #skipValue}: whether it is an object (its members have names). */
@@ -58,16 +61,21 @@ final class HeaderJson {
 
     /** The next byte without consuming it, or -1 at the end. */
     private int peekByte() throws IOException {
-        if (peeked == -2) {
-            peeked = in.read();
+        if (next == limit) {
+            limit = in.read(buffer, 0, buffer.length);
+            next = 0;
+            if (limit <= 0) {
+                limit = 0;
+                return -1;
+            }
         }
-        return peeked;
+        return buffer[next] & 0xff;
     }
 
     private int readByte() throws IOException {
         int b = peekByte();
         if (b >= 0) {
-            peeked = -2;
+            next++;
             position++;
         }
         return b;

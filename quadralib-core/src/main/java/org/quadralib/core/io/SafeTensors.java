@@ -55,7 +55,10 @@ public final class SafeTensors {
     /** Largest header accepted; the reference implementation uses the same limit against hostile files. */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
-    /** Most tensors one file may hold, read or written: a bound on the memory a hostile header can claim. */
+    /**
+     * Most tensors one file may hold, and most metadata entries, read or written: a bound on the memory a hostile
+     * header can claim.
+     */
     public static final int MAX_TENSORS = 1 << 16;
 
     /** Most dimensions a tensor may have, read or written. */
@@ -156,7 +159,7 @@ public final class SafeTensors {
      * @throws IOException              if writing fails
      * @throws IllegalArgumentException if a name is null, empty or {@value #METADATA_KEY}, a tensor is null or has
      *                                  more than {@link #MAX_RANK} dimensions, there are more than
-     *                                  {@link #MAX_TENSORS} tensors, a name or metadata string is null, holds a
+     *                                  {@link #MAX_TENSORS} tensors or metadata entries, a name or metadata string is null, holds a
      *                                  lone surrogate or exceeds {@link #MAX_STRING_BYTES}, or the header would
      *                                  exceed {@link #MAX_HEADER_BYTES}: exactly what the reader refuses
      */
@@ -185,6 +188,10 @@ public final class SafeTensors {
         TreeMap<String, Tensor> sorted = new TreeMap<>(tensors);
 
         JsonObject header = new JsonObject();
+        if (metadata != null && metadata.size() > MAX_TENSORS) {
+            throw new IllegalArgumentException(file + ": " + metadata.size() + " metadata entries, more than the "
+                    + MAX_TENSORS + " a file may hold");
+        }
         if (metadata != null && !metadata.isEmpty()) {
             for (Map.Entry<String, String> e : metadata.entrySet()) {
                 if (e.getKey() == null || e.getValue() == null) {
@@ -325,6 +332,10 @@ public final class SafeTensors {
             if (json.peekValue() != '"') {
                 throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' value for '"
                         + HeaderJson.abbreviate(key) + "' must be a string, got " + json.describeNext());
+            }
+            if (metadata.size() == MAX_TENSORS) {
+                throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' holds more than " + MAX_TENSORS
+                        + " entries");
             }
             if (metadata.put(key, json.string("a metadata value")) != null) {
                 throw new MalformedFileException(file, null, "'" + METADATA_KEY + "' key '"
@@ -504,6 +515,22 @@ public final class SafeTensors {
                 remaining -= buffer.limit();
             }
             return buffer.get() & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!buffer.hasRemaining()) {
+                if (read() < 0) {
+                    return -1;
+                }
+                buffer.position(buffer.position() - 1);
+            }
+            int n = Math.min(len, buffer.remaining());
+            buffer.get(b, off, n);
+            return n;
         }
     }
 

@@ -1,8 +1,7 @@
 /**
- * File formats: safetensors ({@link org.quadralib.core.io.SafeTensors}) for weights, IDX for image data sets, and
- * atomic file writes ({@link org.quadralib.core.io.AtomicFiles}). Readers bound every size read from a file before
- * allocating and refuse bad input with {@link org.quadralib.core.io.MalformedFileException} naming the file.
- *
- * <p>Depends on the core package ({@code Tensor}); checkpoints, data sets and the examples depend on it.
+ * File formats: safetensors ({@link org.quadralib.core.io.SafeTensors}), IDX ({@link org.quadralib.core.io.Idx})
+ * and atomic replacement of files ({@link org.quadralib.core.io.AtomicFiles}). The readers take files from
+ * strangers: every size, count and rank read is bounded before it is used, and every refusal is a
+ * {@link org.quadralib.core.io.MalformedFileException} naming the file. Depends on the tensor type and Gson only.
  */
 package org.quadralib.core.io;

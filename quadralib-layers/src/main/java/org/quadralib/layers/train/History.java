@@ -28,7 +28,9 @@ public record History(List<EpochRecord> epochs, EpochRecord partialEpoch, long s
         /** A listener (such as {@link EarlyStopping}) asked to stop. */
         REQUESTED,
         /** The configured maximum number of steps was reached, possibly mid-epoch. */
-        MAX_STEPS
+        MAX_STEPS,
+        /** A step's loss or gradient was not finite and the trainer's {@link NonFinitePolicy} is STOP. */
+        NON_FINITE
     }
 
     /** Copies the list so the history stays immutable. */

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.quadralib.core.AnomalyMode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import org.quadralib.core.InferenceMode;
 import org.quadralib.core.Parallel;
 import org.quadralib.core.Tensor;
@@ -47,7 +50,10 @@ import org.quadralib.layers.QuadraticOptimizers;
  * the same thread count a fit is deterministic, and {@link #resume} continues a {@link Checkpoint} on exactly the
  * trajectory an uninterrupted run takes.
  *
- * <p>A trainer is used from one thread at a time.
+ * <p><b>Threads.</b> A trainer is used from one thread at a time, and a model is trained by one trainer at a
+ * time. Trainers in different threads of one JVM are independent, each with its own thread count
+ * ({@link Config#threads()}), and give the weights each would give alone; {@link #resume} restores the
+ * process-wide initialiser generator ({@link org.quadralib.layers.Init#rng()}), so resume runs one at a time.
  */
 public final class Trainer {
 
@@ -71,8 +77,9 @@ public final class Trainer {
      *                    {@value #DEFAULT_QUADRATIC_MAX_GRAD_NORM} when the model has quadratic parameters, not at all
      *                    otherwise), 0 to never clip, a positive value to always clip at it
      * @param schedule    the learning-rate schedule, or null for a constant rate
-     * @param threads     worker threads for the kernels ({@link Parallel#setThreads}), or 0 to leave the current
-     *                    count
+     * @param threads     worker threads for the kernels of this trainer's fits and evaluations (a
+     *                    {@link Parallel#withThreads} scope on the calling thread, so other threads and trainers are
+     *                    not affected), or 0 for the calling thread's current count
      * @param maxSteps    stop after this many optimizer steps in total (possibly mid-epoch), or 0 for no limit
      */
     public record Config(OptimizerFactory optimizer, Loss loss, Double maxGradNorm, Schedule schedule, int threads,
@@ -149,21 +156,14 @@ public final class Trainer {
         }
     }
 
-    /** What a step does when an op's output or gradient holds NaN or infinity ({@link AnomalyMode}). */
-    public enum OnAnomaly {
-        /** No check: non-finite values propagate (the default; costs nothing). */
-        OFF,
-        /** The step throws the {@link AnomalyMode.AnomalyException} naming the op, module path and phase; fit stops. */
-        STOP,
-        /** The step's gradients are dropped, no update is made, a warning names the op; training goes on. */
-        SKIP_STEP
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
     private final Config config;
     private final GradientStep gradients;
     private final List<TrainingListener> listeners;
+    private final NonFinitePolicy nonFinite;
     private final MemoryScope.Pool pool = new MemoryScope.Pool();
-    private volatile OnAnomaly onAnomaly = OnAnomaly.OFF;
+    private final boolean anomalyMode;
 
     /**
      * A trainer with the default listeners followed by {@code listeners}.
@@ -181,9 +181,26 @@ public final class Trainer {
      * @throws NullPointerException if the configuration, the gradient step or a listener is null
      */
     public Trainer(Config config, GradientStep gradients, TrainingListener... listeners) {
+        this(config, gradients, List.of(listeners), NonFinitePolicy.IGNORE, false);
+    }
+
+    private Trainer(Config config, GradientStep gradients, List<TrainingListener> listeners, NonFinitePolicy nonFinite,
+            boolean anomalyMode) {
         this.config = Objects.requireNonNull(config, "config");
         this.gradients = Objects.requireNonNull(gradients, "gradients");
-        this.listeners = List.of(listeners);
+        this.listeners = listeners;
+        this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
+        this.anomalyMode = anomalyMode;
+    }
+
+    /**
+     * This trainer (same configuration, gradient step and listeners) handling steps whose loss or gradient is NaN or
+     * infinite as {@code policy} says; the default is {@link NonFinitePolicy#IGNORE}.
+     *
+     * @throws NullPointerException if the policy is null
+     */
+    public Trainer onNonFinite(NonFinitePolicy policy) {
+        return new Trainer(config, gradients, listeners, policy, anomalyMode);
     }
 
     /** The configuration. */
@@ -192,15 +209,15 @@ public final class Trainer {
     }
 
     /**
-     * Runs every later training step in an {@link AnomalyMode} scope (unless {@code action} is
-     * {@link OnAnomaly#OFF}): the first NaN or infinity stops the fit or skips the step.
-     *
-     * @return this trainer
-     * @throws NullPointerException if action is null
+     * This trainer running each training step in an {@link AnomalyMode} scope (when {@code on}): the first op whose
+     * forward output or backward gradient holds NaN or infinity throws an {@link AnomalyMode.AnomalyException} naming
+     * the op, the module path and the phase. The step then ends as the {@linkplain #onNonFinite non-finite policy}
+     * says: {@link NonFinitePolicy#SKIP_STEP} skips it, {@link NonFinitePolicy#STOP} ends the fit with
+     * {@link History.StopReason#NON_FINITE} (the exception's message logged), and {@link NonFinitePolicy#IGNORE}
+     * lets the exception end the fit. Off by default; each op then pays one flag check.
      */
-    public Trainer onAnomaly(OnAnomaly action) {
-        this.onAnomaly = Objects.requireNonNull(action, "Trainer.onAnomaly: action");
-        return this;
+    public Trainer anomalyMode(boolean on) {
+        return new Trainer(config, gradients, listeners, nonFinite, on);
     }
 
     /**
@@ -214,9 +231,12 @@ public final class Trainer {
      * @throws RuntimeException         whatever the model, the loss or a listener throws (shape mismatches name
      *                                  the layer)
      */
+    @SuppressWarnings("try") // the scope is used for what it does on open and close
     public History fit(Module model, DataLoader train, DataLoader validation, int epochs) {
-        TrainingContext context = start(model, train, validation, epochs);
-        return run(context);
+        try (Parallel.Scope threads = threadScope()) {
+            TrainingContext context = start(model, train, validation, epochs);
+            return run(context);
+        }
     }
 
     /**
@@ -232,11 +252,19 @@ public final class Trainer {
      * @throws IllegalArgumentException if the model, the optimizer groups, the schedule or the training data do not
      *                                  match the checkpoint (the message lists what differs)
      */
+    @SuppressWarnings("try") // the scope is used for what it does on open and close
     public History resume(Path checkpoint, Module model, DataLoader train, DataLoader validation, int epochs)
             throws IOException {
-        TrainingContext context = start(model, train, validation, epochs);
-        Checkpoint.restore(checkpoint, context);
-        return run(context);
+        try (Parallel.Scope threads = threadScope()) {
+            TrainingContext context = start(model, train, validation, epochs);
+            Checkpoint.restore(checkpoint, context);
+            return run(context);
+        }
+    }
+
+    /** The configured thread count for this thread while the scope is open, or null to keep the current one. */
+    private Parallel.Scope threadScope() {
+        return config.threads() > 0 ? Parallel.withThreads(config.threads()) : null;
     }
 
     private TrainingContext start(Module model, DataLoader train, DataLoader validation, int epochs) {
@@ -249,9 +277,6 @@ public final class Trainer {
             throw new IllegalArgumentException("Trainer.fit: the training data yields no batch ("
                     + train.dataset().size() + " samples, batch size " + train.options().batchSize()
                     + (train.options().dropLast() ? ", dropping the last batch)" : ")"));
-        }
-        if (config.threads() > 0) {
-            Parallel.setThreads(config.threads());
         }
         Optimizer optimizer = config.optimizer().create(model);
         LrScheduler scheduler = config.schedule() == null ? null
@@ -307,7 +332,8 @@ public final class Trainer {
                     rates = learningRates(context.optimizer());
                     BatchResult result = step(context, batches, all);
                     if (result == null) {
-                        continue; // skipped by anomaly mode
+                        reason = History.StopReason.NON_FINITE;
+                        break epochs;
                     }
                     stepNanos[steps++] = result.nanos();
                     for (TrainingListener l : all) {
@@ -382,6 +408,7 @@ public final class Trainer {
         }
     }
 
+    /** One step; null if it was not finite and the policy is {@link NonFinitePolicy#STOP}. */
     @SuppressWarnings("try") // the scope is used for what it does on close
     private BatchResult step(TrainingContext context, DataLoader.BatchIterator batches, List<TrainingListener> all) {
         long start = System.nanoTime();
@@ -392,36 +419,56 @@ public final class Trainer {
         float lossValue;
         int correct;
         int size;
-        OnAnomaly anomalyAction = onAnomaly;
+        String nonFiniteProblem = null;
+        boolean stopping;
         try (MemoryScope scope = MemoryScope.open(pool);
-                AnomalyMode anomalies = anomalyAction == OnAnomaly.OFF ? null : AnomalyMode.enter()) {
+                AnomalyMode anomalies = anomalyMode ? AnomalyMode.enter() : null) {
             DataLoader.Batch batch = batches.next();
-            GradientStep.Outcome outcome = gradients.compute(model, config.loss(), batch, p -> phase(all, p));
-            lossValue = outcome.loss();
-            correct = outcome.correct();
             size = batch.size();
-            phase(all, StepPhase.UPDATE);
-            for (TrainingListener l : all) {
-                l.onGradients(context);
+            // Batch norm updates its buffers in forward: kept so a skipped step can put them back.
+            Map<String, float[]> buffers = nonFinite == NonFinitePolicy.IGNORE ? null : NonFinitePolicy.buffers(model);
+            try {
+                GradientStep.Outcome outcome = gradients.compute(model, config.loss(), batch, p -> phase(all, p));
+                lossValue = outcome.loss();
+                correct = outcome.correct();
+                phase(all, StepPhase.UPDATE);
+                for (TrainingListener l : all) {
+                    l.onGradients(context);
+                }
+                if (buffers != null) {
+                    nonFiniteProblem = Float.isFinite(lossValue) ? NonFinitePolicy.nonFiniteGradient(model)
+                            : "the loss is " + lossValue;
+                }
+            } catch (AnomalyMode.AnomalyException e) {
+                if (buffers == null) {
+                    throw e;
+                }
+                nonFiniteProblem = e.getMessage();
+                lossValue = Float.NaN;
+                correct = 0;
             }
-            optimizer.step();
-            if (context.scheduler() != null && config.schedule().unit() == Schedule.Unit.STEP) {
+            if (nonFiniteProblem == null) {
+                optimizer.step();
+            } else {
+                NonFinitePolicy.restoreBuffers(model, buffers);
+                LOG.warn("Trainer: step {} (epoch {}, batch {}): {}; {}", context.globalStep() + 1, epoch, batchIndex,
+                        nonFiniteProblem, nonFinite == NonFinitePolicy.STOP ? "stopping" : "update skipped");
+            }
+            stopping = nonFiniteProblem != null && nonFinite == NonFinitePolicy.STOP;
+            if (!stopping && context.scheduler() != null && config.schedule().unit() == Schedule.Unit.STEP) {
                 context.scheduler().step();
             }
             optimizer.zeroGrad();
             phase(all, StepPhase.OTHER);
-        } catch (AnomalyMode.AnomalyException e) {
-            if (anomalyAction != OnAnomaly.SKIP_STEP) {
-                throw e;
-            }
-            optimizer.zeroGrad();
-            phase(all, StepPhase.OTHER);
-            org.slf4j.LoggerFactory.getLogger(Trainer.class).warn("Trainer: step {} of epoch {} skipped: {}",
-                    batchIndex, epoch, e.getMessage());
-            context.moveTo(epoch, batchIndex + 1);
+        }
+        if (stopping) {
             return null;
         }
-        context.recordBatch(lossValue, correct, size);
+        if (nonFiniteProblem != null) {
+            context.recordSkipped();
+        } else {
+            context.recordBatch(lossValue, correct, size);
+        }
         return new BatchResult(epoch, batchIndex, context.globalStep(), lossValue, correct, size,
                 System.nanoTime() - start);
     }
@@ -449,7 +496,8 @@ public final class Trainer {
         double lossSum = 0;
         long correct = 0;
         int samples = 0;
-        try (InferenceMode inference = InferenceMode.enter(); DataLoader.BatchIterator batches = loader.iterator(0)) {
+        try (Parallel.Scope threads = threadScope(); InferenceMode inference = InferenceMode.enter();
+             DataLoader.BatchIterator batches = loader.iterator(0)) {
             while (batches.hasNext()) {
                 try (MemoryScope scope = MemoryScope.open(pool)) {
                     DataLoader.Batch batch = batches.next();

@@ -144,6 +144,12 @@ public final class TrainingContext {
         globalStep++;
     }
 
+    /** A batch whose update was skipped: it counts as done but adds nothing to the epoch's sums. */
+    void recordSkipped() {
+        batchesDone++;
+        globalStep++;
+    }
+
     void setEpochSums(double lossSum, long correct, long samples) {
         epochLossSum = lossSum;
         epochCorrect = correct;

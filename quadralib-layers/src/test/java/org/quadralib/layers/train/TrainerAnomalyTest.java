@@ -15,7 +15,7 @@ import org.quadralib.layers.Module;
 import org.quadralib.layers.ReLU;
 import org.quadralib.layers.Sequential;
 
-/** The trainer's anomaly option: the module path in the error, stop or skip the step. */
+/** The trainer's anomaly mode: the module path in the error; the non-finite policy then stops, skips or throws. */
 class TrainerAnomalyTest {
 
     /** Multiplies its input by NaN on the {@code poisoned}-th call (counting from 0), by 1 otherwise. */
@@ -54,9 +54,9 @@ class TrainerAnomalyTest {
     }
 
     @Test
-    void stopThrowsNamingTheOpTheModulePathAndThePhase() {
+    void withoutAPolicyTheErrorNamesTheOpTheModulePathAndThePhase() {
         Sequential m = model(2);
-        Trainer trainer = new Trainer(Trainer.Config.sgd(0.1f, 0.9f)).onAnomaly(Trainer.OnAnomaly.STOP);
+        Trainer trainer = new Trainer(Trainer.Config.sgd(0.1f, 0.9f)).anomalyMode(true);
         AnomalyMode.AnomalyException e = assertThrows(AnomalyMode.AnomalyException.class,
                 () -> trainer.fit(m, xor(), null, 1));
         assertEquals("1", e.modulePath(), e.getMessage());
@@ -67,11 +67,22 @@ class TrainerAnomalyTest {
     }
 
     @Test
+    void stopEndsTheFitBeforeThePoisonedUpdate() {
+        Sequential m = model(2);
+        History h = new Trainer(Trainer.Config.sgd(0.1f, 0.9f)).anomalyMode(true).onNonFinite(NonFinitePolicy.STOP)
+                .fit(m, xor(), null, 2);
+        assertEquals(History.StopReason.NON_FINITE, h.stopReason());
+        assertEquals(2, h.steps(), "the two steps before the poisoned one");
+        assertTrue(allFinite(m));
+        assertTrue(!AnomalyMode.isEnabled(), "the step's scope closed");
+    }
+
+    @Test
     void skipDropsThePoisonedStepAndTrainingGoesOn() {
         Sequential m = model(2);
-        History h = new Trainer(Trainer.Config.sgd(0.1f, 0.9f)).onAnomaly(Trainer.OnAnomaly.SKIP_STEP)
+        History h = new Trainer(Trainer.Config.sgd(0.1f, 0.9f)).anomalyMode(true).onNonFinite(NonFinitePolicy.SKIP_STEP)
                 .fit(m, xor(), null, 2);
-        assertEquals(2 * 4 - 1, h.steps(), "one of the 8 steps skipped");
+        assertEquals(2 * 4, h.steps(), "the skipped batch counts as done");
         assertEquals(2, h.epochs().size());
         assertTrue(Double.isFinite(h.epochs().get(0).trainLoss()), "the skipped batch is not in the epoch's loss");
         assertTrue(allFinite(m));
