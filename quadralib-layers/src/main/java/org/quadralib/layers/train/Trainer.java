@@ -332,8 +332,8 @@ public final class Trainer {
                     rates = learningRates(context.optimizer());
                     BatchResult result = step(context, batches, all);
                     if (result == null) {
-                        reason = History.StopReason.NON_FINITE;
-                        break epochs;
+                        stoppedMidEpoch = History.StopReason.NON_FINITE;
+                        break;
                     }
                     stepNanos[steps++] = result.nanos();
                     for (TrainingListener l : all) {
