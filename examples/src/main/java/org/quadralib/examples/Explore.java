@@ -42,6 +42,7 @@ import org.quadralib.layers.train.Trainer;
 import org.quadralib.layers.train.TrainingContext;
 import org.quadralib.layers.train.TrainingListener;
 import org.quadralib.profiler.MemoryReport;
+import org.quadralib.profiler.Phase;
 import org.quadralib.profiler.ProfilingListener;
 import org.quadralib.viz.Charts;
 import org.quadralib.viz.HtmlReport;
@@ -98,8 +99,6 @@ final class Explore implements Command {
         }
         Parallel.setThreads(options.threads());
         Progress progress = new Progress(options.quiet() ? null : err);
-        progress.say("explore: " + options + "; data: " + data.label() + ", " + split.validation().size()
-                + " training images held out for layer importance");
 
         int[] shape = data.train().sampleShape();
         DesignExploration.Space space = new DesignExploration.Space(options.model(), shape[0], shape[1], data.train().numClasses(),
@@ -108,6 +107,8 @@ final class Explore implements Command {
         ToLongFunction<Module> predictor = memoryPredictor(shape, options.batchSize());
         Budget budget = budget(options, plan, predictor, shape);
         NeuronType mixType = mixType(options);
+        progress.say("explore: " + options + "; data: " + data.label() + ", " + split.validation().size()
+                + " training images held out for layer importance");
 
         DataLoader train = loader(split.train(), options, true);
         DataLoader validation = loader(split.validation(), options, false);
@@ -385,6 +386,31 @@ final class Explore implements Command {
         return rows;
     }
 
+    /** The training phases whose measured peaks the JSON and the HTML table report. */
+    private static final List<Phase> REPORTED_PHASES = List.of(Phase.FORWARD, Phase.BACKWARD, Phase.UPDATE);
+
+    /** {@code forward}, {@code backward}, ...: the phase's name in the JSON and the HTML table. */
+    private static String key(Phase phase) {
+        return phase.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The rows of {@link #rows} followed by the measured peak of each {@link #REPORTED_PHASES} phase, where profiled. */
+    static List<List<String>> profiledRows(Run run) {
+        List<List<String>> rows = new ArrayList<>();
+        for (List<String> row : rows(run)) {
+            rows.add(new ArrayList<>(row));
+        }
+        for (Phase p : REPORTED_PHASES) {
+            rows.get(0).add("peak in " + key(p));
+            for (int i = 0; i < run.results().size(); i++) {
+                Result r = run.results().get(i);
+                MemoryReport m = run.memory().get(r.name());
+                rows.get(i + 1).add(m == null ? "-" : mib(m.phases().get(p).peakTotalBytes() - r.baselineBytes()));
+            }
+        }
+        return rows;
+    }
+
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
@@ -506,7 +532,7 @@ final class Explore implements Command {
                 : "gradients are clipped at a global norm of " + o.clip();
         report.paragraph(heading(run) + ". Quadratic twins start linear; their quadratic weights train at "
                 + OptimizerFactory.QUADRATIC_LR_SCALE + "x the learning rate; " + clipping + ".");
-        report.table(rows(run));
+        report.table(profiledRows(run));
         report.paragraph(bestLine(run));
         report.chart("Pareto front", pareto);
         if (run.mix() != null) {
@@ -613,7 +639,11 @@ final class Explore implements Command {
             JsonArray kept = new JsonArray();
             r.candidate().keptFirstOrder().forEach(kept::add);
             j.add("keptFirstOrder", kept);
-            if (run.memory().containsKey(r.name())) {
+            MemoryReport m = run.memory().get(r.name());
+            if (m != null) {
+                JsonObject phases = new JsonObject();
+                REPORTED_PHASES.forEach(p -> phases.addProperty(key(p), m.phases().get(p).peakTotalBytes() - r.baselineBytes()));
+                j.add("measuredPeakBytesByPhase", phases);
                 j.addProperty("memoryReport", "memory-" + fileName(r.name()) + ".txt");
             }
             JsonArray epochs = new JsonArray();

@@ -21,6 +21,7 @@ import org.quadralib.core.io.SafeTensors;
 import org.quadralib.layers.Init;
 import org.quadralib.layers.Module;
 import org.quadralib.layers.NeuronType;
+import org.quadralib.layers.QuadraticLayer;
 import org.quadralib.layers.train.Checkpoint;
 import org.quadralib.layers.zoo.Zoo;
 
@@ -103,15 +104,14 @@ final class Importance implements Command {
             load(model, o);
             what = o.model() + " " + o.type().displayName() + " (" + o.convert().label() + ") from " + o.checkpoint();
         }
+        if (model.namedModules().values().stream().noneMatch(QuadraticLayer.class::isInstance)) {
+            throw new UsageException(what + " has no quadratic layer to score");
+        }
         err.println("importance: " + what + "; data: " + data.label());
         float[][] norm = DataOptions.normalization();
         DataLoader test = new DataLoader(data.test(), DataLoader.Options.defaults().withBatchSize(TEST_BATCH)
                 .withNormalization(norm[0], norm[1]));
-        try {
-            out.print(LayerImportance.score(model, test));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(what + ": " + e.getMessage());
-        }
+        out.print(LayerImportance.score(model, test));
         out.flush();
         return Main.EXIT_OK;
     }

@@ -86,9 +86,11 @@ public final class DesignExploration {
      *     model existed (parameters, buffers, gradients, optimizer state, activations, workspaces, batches)
      * @param stepMillisMedian the median wall-clock time of one training step over the run
      * @param secondsPerEpoch mean training time per epoch (evaluation excluded)
+     * @param baselineBytes the tracked bytes before the model existed, from which {@code measuredPeakBytes} is counted
+     *     (to count a profiler's peaks the same way)
      */
     public record Result(Candidate candidate, History history, long parameters, long macsPerSample, long predictedPeakBytes,
-                         long measuredPeakBytes, double stepMillisMedian, double secondsPerEpoch) {
+                         long measuredPeakBytes, double stepMillisMedian, double secondsPerEpoch, long baselineBytes) {
 
         /** The candidate's name. */
         public String name() {
@@ -174,7 +176,7 @@ public final class DesignExploration {
         History history = new Trainer(config, all.toArray(TrainingListener[]::new)).fit(model, train, evaluation, epochs);
         long peak = MemoryTracker.peakTotal() - baseline;
         double seconds = history.epochs().stream().mapToDouble(EpochRecord::seconds).average().orElse(Double.NaN);
-        return new Result(candidate, history, model.parameterCount(), macs, predicted, peak, steps.medianMillis(), seconds);
+        return new Result(candidate, history, model.parameterCount(), macs, predicted, peak, steps.medianMillis(), seconds, baseline);
     }
 
     private static long stateBytes(Module model) {
