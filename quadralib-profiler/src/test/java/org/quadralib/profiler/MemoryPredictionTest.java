@@ -49,4 +49,46 @@ class MemoryPredictionTest {
         assertThrows(IllegalArgumentException.class, () -> MemoryPrediction.parametersOnly(model, -1));
         assertThrows(IllegalArgumentException.class, () -> MemoryPrediction.parametersOnly(model, Double.NaN));
     }
+
+    @Test
+    void predictLeavesTheModelAsItFoundIt() {
+        Init.manualSeed(2);
+        Sequential model = new Sequential(new Linear(6, 4), new org.quadralib.layers.BatchNorm1d(4), new Linear(4, 3));
+        model.eval();
+        float[] before = model.stateDict().values().stream().flatMap(t -> java.util.stream.Stream.of(t.toFloatArray())).reduce(new float[0],
+                MemoryPredictionTest::concat);
+        MemoryPrediction p = MemoryPrediction.predict(model, new int[] {6}, 5, OptimizerState.ADAM);
+        float[] after = model.stateDict().values().stream().flatMap(t -> java.util.stream.Stream.of(t.toFloatArray())).reduce(new float[0],
+                MemoryPredictionTest::concat);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, after, "weights and running statistics unchanged");
+        org.junit.jupiter.api.Assertions.assertFalse(model.isTraining(), "evaluation mode restored");
+        for (org.quadralib.layers.Parameter par : model.namedParameters().values()) {
+            org.junit.jupiter.api.Assertions.assertNull(par.tensor().grad(), "no gradient left where there was none");
+        }
+        long params = 4L * (6 * 4 + 4 + 4 + 4 + 4 * 3 + 3);
+        assertEquals(params, p.totalParameterBytes());
+        assertEquals(2 * params, p.optimizerStateBytes(), "Adam: two moments");
+        assertEquals(4L * 5 * 6, p.categoryPeakBytes().get(org.quadralib.core.memory.MemoryCategory.INPUT));
+        // Linear 0 saves its 5x6 input; a step's peak holds at least parameters, gradients, state and the batch.
+        assertEquals(4L * 5 * 6, p.modules().get("0").savedActivationBytes());
+        org.junit.jupiter.api.Assertions.assertTrue(p.peakBytes() >= 4 * params + 4L * 5 * 6, "peak " + p.peakBytes());
+        assertEquals(p.peakBytes(), MemoryPrediction.peakFunction(new int[] {6}, 5, OptimizerState.ADAM).applyAsLong(model));
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void predictRejectsBadArguments() {
+        Sequential model = new Sequential(new Linear(2, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MemoryPrediction.predict(model, new int[] {2}, 0, OptimizerState.SGD));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("batch size"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MemoryPrediction.predict(model, new int[0], 4, OptimizerState.SGD));
+        assertThrows(IllegalArgumentException.class, () -> MemoryPrediction.peakFunction(new int[] {2, -1}, 4, OptimizerState.SGD));
+        assertThrows(NullPointerException.class, () -> MemoryPrediction.predict(model, new int[] {2}, 4, null));
+    }
 }
