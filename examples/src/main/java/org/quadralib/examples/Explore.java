@@ -41,7 +41,9 @@ import org.quadralib.layers.train.OptimizerFactory;
 import org.quadralib.layers.train.Trainer;
 import org.quadralib.layers.train.TrainingContext;
 import org.quadralib.layers.train.TrainingListener;
+import org.quadralib.profiler.MemoryPrediction;
 import org.quadralib.profiler.MemoryReport;
+import org.quadralib.profiler.OptimizerState;
 import org.quadralib.profiler.Phase;
 import org.quadralib.profiler.ProfilingListener;
 import org.quadralib.viz.Charts;
@@ -116,11 +118,14 @@ final class Explore implements Command {
         Trainer.Config config = Trainer.Config.sgd(options.lr(), MOMENTUM).withMaxGradNorm(options.clip());
         progress.plan(plan, options.epochs(), train.dataset().size(), budget != null && mixType != null ? options.fineTuneEpochs() : 0);
 
-        List<Result> results = new ArrayList<>();
+        // Trained from the cheapest up, so that each is charged its own workspaces; listed in the plan's order.
+        Map<Candidate, Result> trained = new java.util.IdentityHashMap<>();
         Map<String, MemoryReport> memory = new LinkedHashMap<>();
-        for (Candidate c : plan) {
-            results.add(train(c, train, test, config, options.epochs(), predictor, progress, memory, options.out() != null));
+        for (Candidate c : DesignExploration.trainingOrder(plan, example(shape))) {
+            trained.put(c, train(c, train, test, config, options.epochs(), predictor, progress, memory, options.out() != null));
         }
+        List<Result> results = new ArrayList<>();
+        plan.forEach(c -> results.add(trained.get(c)));
         Mix mix = null;
         if (budget != null && mixType != null) {
             mix = mix(results, mixType, validation, budget, predictor, progress);
@@ -218,12 +223,12 @@ final class Explore implements Command {
     }
 
     /**
-     * The predicted peak memory of one training step at {@code batch}. Until the profiler's step prediction is wired
-     * in here, the traced graph's weights, gradients and saved activations scaled to the batch
-     * ({@link Summary#predictedTrainingBytes}), plus SGD's momentum buffer (one weight-sized tensor per weight).
+     * The predicted peak memory of one training step at {@code batch} with SGD and momentum: the profiler's
+     * {@link MemoryPrediction} (every category, workspaces and transient buffers included), counted like the measured
+     * peak from before the model existed.
      */
     static ToLongFunction<Module> memoryPredictor(int[] shape, int batch) {
-        return m -> Summary.of(m, example(shape)).predictedTrainingBytes(batch) + 4L * m.parameterCount();
+        return MemoryPrediction.peakFunction(shape, batch, OptimizerState.SGD_MOMENTUM);
     }
 
     private static DataLoader loader(Dataset data, ExploreOptions options, boolean training) {
