@@ -5,7 +5,7 @@ Each fixture train_<case>.safetensors holds a small model trained for a few epoc
   x, y            the data (y as float class indices)       init.<n>   every parameter before training
   final.<n>       every parameter after training            train_loss per-epoch mean training loss
   val_loss, val_acc  loss and accuracy on the same data after each epoch (evaluation mode, no grad)
-and metadata "params" (JSON: lr, momentum, batch, epochs, clipping, schedule, quadratic lr scale).
+and metadata "params" (JSON: lr, momentum, batch, epochs, clipping, schedule, quadratic lr scale, weight decay).
 The loop is PyTorch's canonical one: zero_grad, forward, loss, backward, clip_grad_norm_, step, then the
 per-epoch scheduler step. Run with Debian's torch: /usr/bin/python3 goldens/recipes.py
 """
@@ -38,9 +38,10 @@ def run(name, model, groups, x, y, params):
     tensors = {"x": x, "y": y.float()}
     for n, p in model.named_parameters():
         tensors["init." + n] = p.detach().clone()
-    opt = torch.optim.SGD(groups, lr=params["lr"], momentum=params["momentum"])
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=params["gamma"]) if params["gamma"] else None
+    opt = torch.optim.SGD(groups, lr=params["lr"], momentum=params["momentum"],
+                          weight_decay=params.get("weight_decay", 0.0))
     batch = params["batch"]
+    sched, per_step = schedule(opt, params, params["epochs"] * -(-x.shape[0] // batch))
     train_loss, val_loss, val_acc, clipped, norms = [], [], [], 0, []
     for _ in range(params["epochs"]):
         model.train()
@@ -55,9 +56,11 @@ def run(name, model, groups, x, y, params):
                 clipped += int(norm > params["clip"])
                 norms.append(round(float(norm), 2))
             opt.step()
+            if sched and per_step:
+                sched.step()
             total += loss.item() * xb.shape[0]
         train_loss.append(total / x.shape[0])
-        if sched:
+        if sched and not per_step:
             sched.step()
         model.eval()
         with torch.no_grad():
@@ -73,6 +76,19 @@ def run(name, model, groups, x, y, params):
     assert not params["clip"] or clipped > 0, name + ": no step was clipped"
     print(name, "gradient norms before clipping:", norms)
     st.save(os.path.join(OUT, "train_%s.safetensors" % name), tensors, {"params": json.dumps(params)})
+
+
+def schedule(opt, params, total_steps):
+    """(scheduler, stepped per batch?): per-epoch StepLR for "gamma", per-step LinearLR warm-up then
+    CosineAnnealingLR to 0 for "warmup" (with "start_factor"), or (None, False)."""
+    if params.get("warmup"):
+        warmup = params["warmup"]
+        lin = torch.optim.lr_scheduler.LinearLR(opt, start_factor=params["start_factor"], total_iters=warmup)
+        cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps - warmup, eta_min=0.0)
+        return torch.optim.lr_scheduler.SequentialLR(opt, [lin, cos], milestones=[warmup]), True
+    if params.get("gamma"):
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=params["gamma"]), False
+    return None, False
 
 
 def main():

@@ -65,6 +65,18 @@ public final class QuadraticOptimizers {
      * @throws IllegalArgumentException as {@link #parameterGroups} and {@link SGD} (momentum outside [0, 1))
      */
     public static SGD sgd(Module model, float lr, float momentum, float quadraticLrScale) {
-        return new SGD(parameterGroups(model, lr, quadraticLrScale, 0f, 0f), momentum, false);
+        return sgd(model, lr, momentum, quadraticLrScale, 0f);
+    }
+
+    /**
+     * SGD over {@link #parameterGroups} with L2 weight decay {@code weightDecay} on both groups, as
+     * {@code torch.optim.SGD(groups, momentum=μ, weight_decay=wd)} with the quadratic group at
+     * {@code lr·quadraticLrScale}: {@code g ← g + wd·p; v ← μ·v + g; p ← p − lr_group·v}. Biases and every other
+     * parameter decay too, as in PyTorch.
+     *
+     * @throws IllegalArgumentException as {@link #parameterGroups} and {@link SGD} (momentum outside [0, 1))
+     */
+    public static SGD sgd(Module model, float lr, float momentum, float quadraticLrScale, float weightDecay) {
+        return new SGD(parameterGroups(model, lr, quadraticLrScale, weightDecay, weightDecay), momentum, false);
     }
 }

@@ -38,7 +38,20 @@ public interface OptimizerFactory {
      *                                  outside [0, 1)
      */
     static OptimizerFactory sgd(float lr, float momentum) {
-        return model -> QuadraticOptimizers.sgd(model, lr, momentum, QUADRATIC_LR_SCALE);
+        return sgd(lr, momentum, 0f, QUADRATIC_LR_SCALE);
+    }
+
+    /**
+     * SGD with momentum and L2 weight decay on every parameter ({@link QuadraticOptimizers#sgd(Module, float, float,
+     * float, float)}: {@code g ← g + wd·p; v ← μ·v + g; p ← p − lr_group·v}, as {@code torch.optim.SGD}), the
+     * quadratic group at {@code lr·quadraticLrScale}. {@code sgd(lr, μ, 0, QUADRATIC_LR_SCALE)} is
+     * {@link #sgd(float, float)}; {@code quadraticLrScale = 1} trains every weight at one rate (the "plain" recipe).
+     *
+     * @throws IllegalArgumentException (when the optimizer is built) if the rate, decay or scale is negative or not
+     *                                  finite, or the momentum is outside [0, 1)
+     */
+    static OptimizerFactory sgd(float lr, float momentum, float weightDecay, float quadraticLrScale) {
+        return model -> QuadraticOptimizers.sgd(model, lr, momentum, quadraticLrScale, weightDecay);
     }
 
     /**
@@ -48,7 +61,19 @@ public interface OptimizerFactory {
      * @throws IllegalArgumentException (when the optimizer is built) if {@code lr} is negative
      */
     static OptimizerFactory adam(float lr) {
-        return model -> new Adam(QuadraticOptimizers.parameterGroups(model, lr, QUADRATIC_LR_SCALE, 0f, 0f), 0.9f,
-                0.999f, 1e-8f, false);
+        return adam(lr, 0f, QUADRATIC_LR_SCALE, false);
+    }
+
+    /**
+     * Adam ({@code decoupled = false}: {@code g ← g + wd·p}, as {@code torch.optim.Adam(weight_decay=wd)}) or AdamW
+     * ({@code true}: {@code p ← p·(1 − lr·wd)} before the step, as {@code torch.optim.AdamW}) with PyTorch's betas
+     * and ε, decay {@code weightDecay} on every parameter, the quadratic group at {@code lr·quadraticLrScale}.
+     *
+     * @throws IllegalArgumentException (when the optimizer is built) if the rate, decay or scale is negative or not
+     *                                  finite
+     */
+    static OptimizerFactory adam(float lr, float weightDecay, float quadraticLrScale, boolean decoupled) {
+        return model -> new Adam(QuadraticOptimizers.parameterGroups(model, lr, quadraticLrScale, weightDecay,
+                weightDecay), 0.9f, 0.999f, 1e-8f, decoupled);
     }
 }

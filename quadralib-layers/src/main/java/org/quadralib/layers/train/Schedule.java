@@ -4,6 +4,7 @@ import java.util.Objects;
 
 import org.quadralib.core.optim.LrScheduler;
 import org.quadralib.core.optim.Optimizer;
+import org.quadralib.core.optim.WarmupCosine;
 
 /**
  * A learning-rate schedule for the {@link Trainer}: how to build the {@link LrScheduler} once the optimizer
@@ -58,6 +59,23 @@ public record Schedule(Unit unit, Factory factory) {
     public static Schedule cosineWithWarmup(int warmupSteps, double minFactor) {
         return new Schedule(Unit.STEP,
                 (optimizer, total) -> LrScheduler.cosineWithWarmup(optimizer, warmupSteps, total, minFactor));
+    }
+
+    /**
+     * Linear warm-up from {@code startFactor·baseLr} over {@code warmup} units, then cosine decay to
+     * {@code minFactor·baseLr} at the end of the run: PyTorch's {@code LinearLR} followed by
+     * {@code CosineAnnealingLR} ({@link WarmupCosine}), stepped once per {@code unit}.
+     *
+     * @param unit        {@link Unit#STEP} to move every batch, {@link Unit#EPOCH} every epoch (the run's length
+     *                    and the warm-up are counted in this unit)
+     * @param warmup      warm-up length in {@code unit}s, 0 for none
+     * @param startFactor multiplier of the first unit, in (0, 1]
+     * @param minFactor   multiplier at the end of the run, in [0, 1]
+     * @throws IllegalArgumentException (when the trainer builds it) if the run is not longer than the warm-up or a
+     *                                  factor is out of range
+     */
+    public static Schedule warmupCosine(Unit unit, int warmup, double startFactor, double minFactor) {
+        return new Schedule(unit, (optimizer, total) -> new WarmupCosine(optimizer, warmup, startFactor, total, minFactor));
     }
 
     /** Builds the scheduler for a run of {@code epochs} epochs of {@code batchesPerEpoch} batches. */

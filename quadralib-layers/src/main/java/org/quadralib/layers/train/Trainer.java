@@ -106,6 +106,16 @@ public final class Trainer {
             return new Config(OptimizerFactory.sgd(lr, momentum), Loss.CROSS_ENTROPY, null, null, 0, 0);
         }
 
+        /**
+         * As {@link #sgd(float, float)} with L2 weight decay on every parameter and the quadratic group's
+         * learning-rate scale ({@link OptimizerFactory#sgd(float, float, float, float)}); add clipping with
+         * {@link #withMaxGradNorm} and a schedule with {@link #withSchedule}.
+         */
+        public static Config sgd(float lr, float momentum, float weightDecay, float quadraticLrScale) {
+            return new Config(OptimizerFactory.sgd(lr, momentum, weightDecay, quadraticLrScale), Loss.CROSS_ENTROPY,
+                    null, null, 0, 0);
+        }
+
         /** This configuration with another gradient-norm limit (null: the default, 0: off). */
         public Config withMaxGradNorm(Double norm) {
             return new Config(optimizer, loss, norm, schedule, threads, maxSteps);

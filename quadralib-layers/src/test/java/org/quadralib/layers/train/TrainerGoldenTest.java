@@ -59,7 +59,7 @@ class TrainerGoldenTest {
         assertEquals(Map.of("linear", 0.2f, "quadratic", 0.2f * 0.1f), h.last().learningRates());
     }
 
-    private static History replay(Golden g, Module model, Trainer.Config config, int epochs) {
+    static History replay(Golden g, Module model, Trainer.Config config, int epochs) {
         for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
             e.getValue().copyFrom(g.tensor("init." + e.getKey()));
         }
