@@ -112,9 +112,9 @@ final class Explore implements Command {
         progress.say("explore: " + options + "; data: " + data.label() + ", " + split.validation().size()
                 + " training images held out for layer importance");
 
-        DataLoader train = loader(split.train(), options, true);
-        DataLoader validation = loader(split.validation(), options, false);
-        DataLoader test = loader(data.test(), options, false);
+        DataLoader train = loader(split.train(), data, options, true);
+        DataLoader validation = loader(split.validation(), data, options, false);
+        DataLoader test = loader(data.test(), data, options, false);
         Trainer.Config config = Trainer.Config.sgd(options.lr(), MOMENTUM).withMaxGradNorm(options.clip());
         progress.plan(plan, options.epochs(), train.dataset().size(), budget != null && mixType != null ? options.fineTuneEpochs() : 0);
 
@@ -231,12 +231,11 @@ final class Explore implements Command {
         return MemoryPrediction.peakFunction(shape, batch, OptimizerState.SGD_MOMENTUM);
     }
 
-    private static DataLoader loader(Dataset data, ExploreOptions options, boolean training) {
-        float[][] norm = DataOptions.normalization();
+    private static DataLoader loader(Dataset data, DataOptions.Data source, ExploreOptions options, boolean training) {
         // No prefetching: a batch built on the prefetch thread lives outside the step's memory scope, so it is not
         // recycled and would count as tracked memory until the collector runs, while building a batch costs well under a
         // millisecond. Evaluation batches are of the training size, so the measured peak is the training step's.
-        DataLoader.Options o = DataLoader.Options.defaults().withBatchSize(options.batchSize()).withNormalization(norm[0], norm[1]);
+        DataLoader.Options o = source.loaderOptions(options.batchSize());
         return new DataLoader(data, training ? o.withShuffle(true).withSeed(options.seed()) : o);
     }
 

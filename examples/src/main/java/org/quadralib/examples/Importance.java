@@ -108,9 +108,7 @@ final class Importance implements Command {
             throw new UsageException(what + " has no quadratic layer to score");
         }
         err.println("importance: " + what + "; data: " + data.label());
-        float[][] norm = DataOptions.normalization();
-        DataLoader test = new DataLoader(data.test(), DataLoader.Options.defaults().withBatchSize(TEST_BATCH)
-                .withNormalization(norm[0], norm[1]));
+        DataLoader test = new DataLoader(data.test(), data.loaderOptions(TEST_BATCH));
         out.print(LayerImportance.score(model, test));
         out.flush();
         return Main.EXIT_OK;

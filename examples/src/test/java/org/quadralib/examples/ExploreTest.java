@@ -203,6 +203,41 @@ class ExploreTest {
         }
     }
 
+    /** A CIFAR-10 binary archive of {@code perFile} random 32×32 RGB records per batch file, written here. */
+    private Path cifar10(int perFile) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("cifar"));
+        java.util.Random r = new java.util.Random(5);
+        for (String name : List.of("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin",
+                "test_batch.bin")) {
+            byte[] bytes = new byte[perFile * 3073];
+            r.nextBytes(bytes);
+            for (int i = 0; i < perFile; i++) {
+                bytes[i * 3073] = (byte) (i % 10);
+            }
+            Files.write(folder.resolve(name), bytes);
+        }
+        return folder;
+    }
+
+    @Test
+    void otherDataFormatsTrainAndAFolderOfTheWrongFormatIsOneLine() throws IOException {
+        Path cifar = cifar10(20);
+        Run r = run("explore", "--data-format", "cifar10", "--data", cifar.toString(), "--types", "first-order,PROPOSED",
+                "--widths", "0.5", "--budget", "none", "--epochs", "1", "--batch-size", "25", "--threads", "2", "--quiet");
+        assertEquals(Main.EXIT_OK, r.code(), r.err());
+        assertTrue(r.out().startsWith("lenet5 on cifar10 data in " + cifar + " (100 training, 20 test images)"), r.out());
+        assertTrue(r.out().contains("PROPOSED x0.5"), r.out());
+
+        Path out = dir.resolve("out");
+        Run wrong = run("explore", "--data-format", "cifar100", "--data", cifar.toString(), "--out", out.toString());
+        assertUsageError(wrong, "explore: ");
+        assertTrue(wrong.err().contains("train.bin"), wrong.err());
+        assertUsageError(run("explore", "--data-format", "jpeg", "--data", cifar.toString()),
+                "explore: --data-format needs one of idx, cifar10, cifar100, folder, got 'jpeg'");
+        assertUsageError(run("explore", "--data-format", "cifar10"), "explore: --data-format cifar10 needs --data DIR");
+        assertFalse(Files.exists(out));
+    }
+
     @Test
     void theConfusionReportCountsEachClass() {
         long[][] counts = {{3, 1, 0, 0}, {0, 2, 0, 1}, {0, 0, 0, 0}};
