@@ -549,6 +549,7 @@ final class Explore implements Command {
         for (XYChart chart : charts) {
             report.chart(chart.getTitle(), chart);
         }
+        ReportSections.add(report, run);
         report.write(out.resolve("report.html"));
     }
 

@@ -119,7 +119,11 @@ class ExploreTest {
         assertEquals("PROPOSED", mixed.get("from").getAsString());
         assertEquals(5, mixed.getAsJsonArray("layers").size());
         String html = Files.readString(out.resolve("report.html"));
-        assertTrue(html.contains("Layer importance and selection") && html.contains("Pareto front") && html.contains("peak in backward"));
+        for (String section : List.of("Layer importance and selection", "Pareto front", "peak in backward", "memory per module",
+                "Activation maps of the first test image, first-order beside PROPOSED", "Channels of features.3",
+                "PROPOSED: features.0.weight_b", "Weights after training")) {
+            assertTrue(html.contains(section), section + " missing from report.html");
+        }
 
         // evaluate: accuracy, confusion matrix and per-class accuracy of a saved model, equal to what explore measured.
         Path mixedModel = out.resolve("models/mixed-PROPOSED.json");
