@@ -107,7 +107,7 @@ final class Explore implements Command {
                 options.convert().policy(NeuronType.PROPOSED));
         List<Candidate> plan = plan(options, space);
         ToLongFunction<Module> predictor = memoryPredictor(shape, options.batchSize());
-        Budget budget = budget(options, plan, predictor, shape);
+        Budget budget = budget(options, space, plan, predictor, shape);
         NeuronType mixType = mixType(options);
         progress.say("explore: " + options + "; data: " + data.label() + ", " + split.validation().size()
                 + " training images held out for layer importance");
@@ -175,35 +175,19 @@ final class Explore implements Command {
      *
      * @return null when there is no budget
      */
-    private static Budget budget(ExploreOptions options, List<Candidate> plan, ToLongFunction<Module> predictor, int[] shape)
-            throws UsageException {
+    private static Budget budget(ExploreOptions options, DesignExploration.Space space, List<Candidate> plan,
+                                 ToLongFunction<Module> predictor, int[] shape) throws UsageException {
         if (options.budget() == null) {
             return null;
         }
         ToLongFunction<Module> cost = costFunction(options.budget().measure(), predictor, shape);
         Budget budget = options.budget().resolve(cost.applyAsLong(plan.get(0).model()), options.batchSize());
-        Candidate cheapest = null;
-        long cheapestCost = Long.MAX_VALUE;
-        for (Candidate c : plan) {
-            if (c.spec().firstOrder() || mixType(options) == null) {
-                long v = cost.applyAsLong(c.model());
-                if (v < cheapestCost) {
-                    cheapestCost = v;
-                    cheapest = c;
-                }
-            }
-        }
         float smallest = options.widths().stream().min(Float::compare).orElseThrow();
-        if (cheapest != null && cheapest.spec().width() != smallest) {
-            // The mixed model's floor is the first-order model at the smallest width, trained or not.
-            cheapestCost = Math.min(cheapestCost, cost.applyAsLong(DesignExploration.candidate(
-                    new DesignExploration.Space(options.model(), shape[0], shape[1], plan.get(0).spec().classes(),
-                            options.convert().policy(NeuronType.PROPOSED)), null, smallest, options.seed()).model()));
-        }
-        if (cheapestCost > budget.limit()) {
+        long floor = cost.applyAsLong(DesignExploration.candidate(space, null, smallest, options.seed()).model());
+        if (floor > budget.limit()) {
             throw new UsageException(String.format(Locale.ROOT, "--budget %s: a limit of %s cannot be met: the cheapest "
                     + "candidate, first-order at width %s, costs %,d", options.budget(), budget,
-                    DesignExploration.formatWidth(smallest), cheapestCost));
+                    DesignExploration.formatWidth(smallest), floor));
         }
         return budget;
     }

@@ -168,7 +168,6 @@ public final class DesignExploration {
         Tensor example = LayerImportance.firstBatch(train);
         long macs = Summary.of(model, example).totalMacs() / example.shape()[0];
         long predicted = memoryPredictor == null ? -1 : memoryPredictor.applyAsLong(model);
-        example = null;
         MemoryTracker.settle();
         // Counted from before the model existed: its parameters and buffers are part of what training holds, and so
         // are the per-thread workspaces, which persist from earlier work and only grow.
