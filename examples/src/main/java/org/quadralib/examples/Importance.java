@@ -26,10 +26,11 @@ import org.quadralib.layers.train.Checkpoint;
 import org.quadralib.layers.zoo.Zoo;
 
 /**
- * {@code importance}: loads a trained quadratic zoo model from a checkpoint and prints the relative importance of
- * each quadratic layer ({@link LayerImportance}: {@code RI = P_M·P_W/δ_A}, with δ_A the test-accuracy drop when the
- * layer's quadratic term is masked). The model is rebuilt as {@code explore} builds it: the first-order zoo model
- * converted with the same {@code --convert} options and neuron type; the checkpoint's names and shapes must match it.
+ * {@code importance}: loads a trained quadratic zoo model and prints the relative importance of each quadratic layer
+ * ({@link LayerImportance}: {@code RI = P_M·P_W/δ_A}, with δ_A the test-accuracy drop when the layer's quadratic term
+ * is masked). A model {@code explore} saved ({@code --model-file}) is rebuilt from its configuration; a checkpoint
+ * ({@code --checkpoint}) is loaded into the first-order zoo model converted with the given {@code --convert} options
+ * and neuron type, whose names and shapes it must match.
  */
 final class Importance implements Command {
 
@@ -57,7 +58,7 @@ final class Importance implements Command {
 
     @Override
     public String summary() {
-        return "score the quadratic layers of a trained checkpoint (RI = P_M·P_W/δ_A), print the table";
+        return "score the quadratic layers of a saved model or checkpoint (RI = P_M·P_W/δ_A), print the table";
     }
 
     @Override
