@@ -490,8 +490,10 @@ final class Explore implements Command {
             AtomicFiles.writeString(out.resolve("memory-" + fileName(e.getKey()) + ".txt"), e.getValue().toText());
         }
         List<XYChart> charts = new ArrayList<>();
-        XYChart pareto = paretoChart(run);
-        Charts.save(pareto, out.resolve("pareto"), Charts.Format.PNG, Charts.Format.SVG);
+        Map<String, XYChart> pareto = paretoCharts(run);
+        for (Map.Entry<String, XYChart> e : pareto.entrySet()) {
+            Charts.save(e.getValue(), out.resolve(e.getKey()), Charts.Format.PNG, Charts.Format.SVG);
+        }
         for (boolean accuracyCurve : new boolean[] {true, false}) {
             Map<String, List<Double>> series = new LinkedHashMap<>();
             for (Result r : run.results()) {
@@ -522,7 +524,7 @@ final class Explore implements Command {
                 + OptimizerFactory.QUADRATIC_LR_SCALE + "x the learning rate; " + clipping + ".");
         report.table(profiledRows(run));
         report.paragraph(bestLine(run));
-        report.chart("Pareto front", pareto);
+        pareto.values().forEach(chart -> report.chart("Pareto front: " + chart.getTitle() + " (* Pareto-optimal)", chart));
         if (run.mix() != null) {
             report.heading("Layer importance and selection");
             report.table(importanceRows(run.mix().exploration()));
@@ -552,26 +554,40 @@ final class Explore implements Command {
         return rows;
     }
 
-    /** Test accuracy against parameters, the Pareto-optimal candidates in their own series. */
-    static XYChart paretoChart(Run run) {
+    /** A cost axis of the Pareto charts: its file name, title and value. */
+    private record Axis(String file, String title, boolean logarithmic, java.util.function.ToDoubleFunction<Result> value) {
+    }
+
+    private static final List<Axis> PARETO_AXES = List.of(
+            new Axis("pareto-parameters", "parameters", true, Result::parameters),
+            new Axis("pareto-macs", "MACs per sample", true, Result::macsPerSample),
+            new Axis("pareto-memory", "measured peak training memory (MiB)", false, r -> r.measuredPeakBytes() / (1024.0 * 1024.0)),
+            new Axis("pareto-step-time", "median step time (ms)", false, Result::stepMillisMedian));
+
+    /** Test accuracy against each cost, the Pareto-optimal candidates (in all four costs at once) as diamonds and starred. */
+    static Map<String, XYChart> paretoCharts(Run run) {
         boolean[] pareto = DesignExploration.paretoOptimal(run.results());
-        XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
-                .title(run.options().model() + ": test accuracy against parameters").xAxisTitle("parameters")
-                .yAxisTitle("test accuracy (%)").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setXAxisLogarithmic(true);
-        for (int i = 0; i < run.results().size(); i++) {
-            Result r = run.results().get(i);
-            if (Double.isFinite(r.accuracy())) {
-                XYSeries s = chart.addSeries(r.name() + (pareto[i] ? " *" : ""), new double[] {r.parameters()},
-                        new double[] {100 * r.accuracy()});
-                s.setMarker(pareto[i] ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+        Map<String, XYChart> charts = new LinkedHashMap<>();
+        for (Axis axis : PARETO_AXES) {
+            XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
+                    .title(run.options().model() + ": test accuracy against " + axis.title()).xAxisTitle(axis.title())
+                    .yAxisTitle("test accuracy (%)").build();
+            chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            chart.getStyler().setXAxisLogarithmic(axis.logarithmic());
+            for (int i = 0; i < run.results().size(); i++) {
+                Result r = run.results().get(i);
+                double x = axis.value().applyAsDouble(r);
+                if (Double.isFinite(r.accuracy()) && Double.isFinite(x) && x > 0) {
+                    XYSeries s = chart.addSeries(r.name() + (pareto[i] ? " *" : ""), new double[] {x}, new double[] {100 * r.accuracy()});
+                    s.setMarker(pareto[i] ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+                }
             }
+            if (chart.getSeriesMap().isEmpty()) {
+                chart.addSeries("no model trained without diverging", new double[] {1}, new double[] {0});
+            }
+            charts.put(axis.file(), chart);
         }
-        if (chart.getSeriesMap().isEmpty()) {
-            chart.addSeries("no model trained without diverging", new double[] {1}, new double[] {0});
-        }
-        return chart;
+        return charts;
     }
 
     static String json(Run run) {

@@ -93,7 +93,8 @@ class ExploreTest {
         assertEquals(List.of("PROPOSED-x0.5.json", "PROPOSED-x0.5.safetensors", "PROPOSED.json", "PROPOSED.safetensors",
                 "first-order-x0.5.json", "first-order-x0.5.safetensors", "first-order.json", "first-order.safetensors",
                 "mixed-PROPOSED.json", "mixed-PROPOSED.safetensors"), namesUnder(out.resolve("models")));
-        assertTrue(namesUnder(out).containsAll(List.of("report.html", "results.json", "pareto.png", "pareto.svg", "accuracy.png",
+        assertTrue(namesUnder(out).containsAll(List.of("report.html", "results.json", "pareto-parameters.png", "pareto-macs.svg", "pareto-memory.png",
+                "pareto-step-time.svg", "accuracy.png",
                 "loss.svg", "memory-mixed-PROPOSED.txt")), namesUnder(out).toString());
 
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
