@@ -75,9 +75,7 @@ final class Evaluate implements Command {
         ModelSpec.Loaded loaded = loadModel(o.modelFile(), data.test());
         err.println("evaluate: " + o.modelFile() + " (" + loaded.spec().zoo() + " at width " + loaded.spec().width() + ", "
                 + loaded.spec().quadratic().size() + " quadratic layers); data: " + data.label());
-        float[][] norm = DataOptions.normalization();
-        DataLoader test = new DataLoader(data.test(), DataLoader.Options.defaults().withBatchSize(BATCH)
-                .withNormalization(norm[0], norm[1]));
+        DataLoader test = new DataLoader(data.test(), data.loaderOptions(BATCH));
         out.print(report(confusion(loaded.model(), test, data.test().numClasses())));
         out.flush();
         return Main.EXIT_OK;

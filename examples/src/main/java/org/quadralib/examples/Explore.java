@@ -41,7 +41,10 @@ import org.quadralib.layers.train.OptimizerFactory;
 import org.quadralib.layers.train.Trainer;
 import org.quadralib.layers.train.TrainingContext;
 import org.quadralib.layers.train.TrainingListener;
+import org.quadralib.profiler.MemoryPrediction;
 import org.quadralib.profiler.MemoryReport;
+import org.quadralib.profiler.OptimizerState;
+import org.quadralib.profiler.Phase;
 import org.quadralib.profiler.ProfilingListener;
 import org.quadralib.viz.Charts;
 import org.quadralib.viz.HtmlReport;
@@ -98,28 +101,31 @@ final class Explore implements Command {
         }
         Parallel.setThreads(options.threads());
         Progress progress = new Progress(options.quiet() ? null : err);
-        progress.say("explore: " + options + "; data: " + data.label() + ", " + split.validation().size()
-                + " training images held out for layer importance");
 
         int[] shape = data.train().sampleShape();
         DesignExploration.Space space = new DesignExploration.Space(options.model(), shape[0], shape[1], data.train().numClasses(),
                 options.convert().policy(NeuronType.PROPOSED));
         List<Candidate> plan = plan(options, space);
         ToLongFunction<Module> predictor = memoryPredictor(shape, options.batchSize());
-        Budget budget = budget(options, plan, predictor, shape);
+        Budget budget = budget(options, space, plan, predictor, shape);
         NeuronType mixType = mixType(options);
+        progress.say("explore: " + options + "; data: " + data.label() + ", " + split.validation().size()
+                + " training images held out for layer importance");
 
-        DataLoader train = loader(split.train(), options, true);
-        DataLoader validation = loader(split.validation(), options, false);
-        DataLoader test = loader(data.test(), options, false);
+        DataLoader train = loader(split.train(), data, options, true);
+        DataLoader validation = loader(split.validation(), data, options, false);
+        DataLoader test = loader(data.test(), data, options, false);
         Trainer.Config config = Trainer.Config.sgd(options.lr(), MOMENTUM).withMaxGradNorm(options.clip());
         progress.plan(plan, options.epochs(), train.dataset().size(), budget != null && mixType != null ? options.fineTuneEpochs() : 0);
 
-        List<Result> results = new ArrayList<>();
+        // Trained from the cheapest up, so that each is charged its own workspaces; listed in the plan's order.
+        Map<Candidate, Result> trained = new java.util.IdentityHashMap<>();
         Map<String, MemoryReport> memory = new LinkedHashMap<>();
-        for (Candidate c : plan) {
-            results.add(train(c, train, test, config, options.epochs(), predictor, progress, memory, options.out() != null));
+        for (Candidate c : DesignExploration.trainingOrder(plan, example(shape))) {
+            trained.put(c, train(c, train, test, config, options.epochs(), predictor, progress, memory, options.out() != null));
         }
+        List<Result> results = new ArrayList<>();
+        plan.forEach(c -> results.add(trained.get(c)));
         Mix mix = null;
         if (budget != null && mixType != null) {
             mix = mix(results, mixType, validation, budget, predictor, progress);
@@ -169,35 +175,19 @@ final class Explore implements Command {
      *
      * @return null when there is no budget
      */
-    private static Budget budget(ExploreOptions options, List<Candidate> plan, ToLongFunction<Module> predictor, int[] shape)
-            throws UsageException {
+    private static Budget budget(ExploreOptions options, DesignExploration.Space space, List<Candidate> plan,
+                                 ToLongFunction<Module> predictor, int[] shape) throws UsageException {
         if (options.budget() == null) {
             return null;
         }
         ToLongFunction<Module> cost = costFunction(options.budget().measure(), predictor, shape);
         Budget budget = options.budget().resolve(cost.applyAsLong(plan.get(0).model()), options.batchSize());
-        Candidate cheapest = null;
-        long cheapestCost = Long.MAX_VALUE;
-        for (Candidate c : plan) {
-            if (c.spec().firstOrder() || mixType(options) == null) {
-                long v = cost.applyAsLong(c.model());
-                if (v < cheapestCost) {
-                    cheapestCost = v;
-                    cheapest = c;
-                }
-            }
-        }
         float smallest = options.widths().stream().min(Float::compare).orElseThrow();
-        if (cheapest != null && cheapest.spec().width() != smallest) {
-            // The mixed model's floor is the first-order model at the smallest width, trained or not.
-            cheapestCost = Math.min(cheapestCost, cost.applyAsLong(DesignExploration.candidate(
-                    new DesignExploration.Space(options.model(), shape[0], shape[1], plan.get(0).spec().classes(),
-                            options.convert().policy(NeuronType.PROPOSED)), null, smallest, options.seed()).model()));
-        }
-        if (cheapestCost > budget.limit()) {
+        long floor = cost.applyAsLong(DesignExploration.candidate(space, null, smallest, options.seed()).model());
+        if (floor > budget.limit()) {
             throw new UsageException(String.format(Locale.ROOT, "--budget %s: a limit of %s cannot be met: the cheapest "
                     + "candidate, first-order at width %s, costs %,d", options.budget(), budget,
-                    DesignExploration.formatWidth(smallest), cheapestCost));
+                    DesignExploration.formatWidth(smallest), floor));
         }
         return budget;
     }
@@ -217,20 +207,19 @@ final class Explore implements Command {
     }
 
     /**
-     * The predicted peak memory of one training step at {@code batch}. Until the profiler's step prediction is wired
-     * in here, the traced graph's weights, gradients and saved activations scaled to the batch
-     * ({@link Summary#predictedTrainingBytes}), plus SGD's momentum buffer (one weight-sized tensor per weight).
+     * The predicted peak memory of one training step at {@code batch} with SGD and momentum: the profiler's
+     * {@link MemoryPrediction} (every category, workspaces and transient buffers included), counted like the measured
+     * peak from before the model existed.
      */
     static ToLongFunction<Module> memoryPredictor(int[] shape, int batch) {
-        return m -> Summary.of(m, example(shape)).predictedTrainingBytes(batch) + 4L * m.parameterCount();
+        return MemoryPrediction.peakFunction(shape, batch, OptimizerState.SGD_MOMENTUM);
     }
 
-    private static DataLoader loader(Dataset data, ExploreOptions options, boolean training) {
-        float[][] norm = DataOptions.normalization();
+    private static DataLoader loader(Dataset data, DataOptions.Data source, ExploreOptions options, boolean training) {
         // No prefetching: a batch built on the prefetch thread lives outside the step's memory scope, so it is not
         // recycled and would count as tracked memory until the collector runs, while building a batch costs well under a
         // millisecond. Evaluation batches are of the training size, so the measured peak is the training step's.
-        DataLoader.Options o = DataLoader.Options.defaults().withBatchSize(options.batchSize()).withNormalization(norm[0], norm[1]);
+        DataLoader.Options o = source.loaderOptions(options.batchSize());
         return new DataLoader(data, training ? o.withShuffle(true).withSeed(options.seed()) : o);
     }
 
@@ -385,6 +374,31 @@ final class Explore implements Command {
         return rows;
     }
 
+    /** The training phases whose measured peaks the JSON and the HTML table report. */
+    private static final List<Phase> REPORTED_PHASES = List.of(Phase.FORWARD, Phase.BACKWARD, Phase.UPDATE);
+
+    /** {@code forward}, {@code backward}, ...: the phase's name in the JSON and the HTML table. */
+    private static String key(Phase phase) {
+        return phase.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The rows of {@link #rows} followed by the measured peak of each {@link #REPORTED_PHASES} phase, where profiled. */
+    static List<List<String>> profiledRows(Run run) {
+        List<List<String>> rows = new ArrayList<>();
+        for (List<String> row : rows(run)) {
+            rows.add(new ArrayList<>(row));
+        }
+        for (Phase p : REPORTED_PHASES) {
+            rows.get(0).add("peak in " + key(p));
+            for (int i = 0; i < run.results().size(); i++) {
+                Result r = run.results().get(i);
+                MemoryReport m = run.memory().get(r.name());
+                rows.get(i + 1).add(m == null ? "-" : mib(m.phases().get(p).peakTotalBytes() - r.baselineBytes()));
+            }
+        }
+        return rows;
+    }
+
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
@@ -476,8 +490,10 @@ final class Explore implements Command {
             AtomicFiles.writeString(out.resolve("memory-" + fileName(e.getKey()) + ".txt"), e.getValue().toText());
         }
         List<XYChart> charts = new ArrayList<>();
-        XYChart pareto = paretoChart(run);
-        Charts.save(pareto, out.resolve("pareto"), Charts.Format.PNG, Charts.Format.SVG);
+        Map<String, XYChart> pareto = paretoCharts(run);
+        for (Map.Entry<String, XYChart> e : pareto.entrySet()) {
+            Charts.save(e.getValue(), out.resolve(e.getKey()), Charts.Format.PNG, Charts.Format.SVG);
+        }
         for (boolean accuracyCurve : new boolean[] {true, false}) {
             Map<String, List<Double>> series = new LinkedHashMap<>();
             for (Result r : run.results()) {
@@ -506,9 +522,9 @@ final class Explore implements Command {
                 : "gradients are clipped at a global norm of " + o.clip();
         report.paragraph(heading(run) + ". Quadratic twins start linear; their quadratic weights train at "
                 + OptimizerFactory.QUADRATIC_LR_SCALE + "x the learning rate; " + clipping + ".");
-        report.table(rows(run));
+        report.table(profiledRows(run));
         report.paragraph(bestLine(run));
-        report.chart("Pareto front", pareto);
+        pareto.values().forEach(chart -> report.chart("Pareto front: " + chart.getTitle() + " (* Pareto-optimal)", chart));
         if (run.mix() != null) {
             report.heading("Layer importance and selection");
             report.table(importanceRows(run.mix().exploration()));
@@ -519,6 +535,7 @@ final class Explore implements Command {
         for (XYChart chart : charts) {
             report.chart(chart.getTitle(), chart);
         }
+        ReportSections.add(report, run);
         report.write(out.resolve("report.html"));
     }
 
@@ -537,26 +554,40 @@ final class Explore implements Command {
         return rows;
     }
 
-    /** Test accuracy against parameters, the Pareto-optimal candidates in their own series. */
-    static XYChart paretoChart(Run run) {
+    /** A cost axis of the Pareto charts: its file name, title and value. */
+    private record Axis(String file, String title, boolean logarithmic, java.util.function.ToDoubleFunction<Result> value) {
+    }
+
+    private static final List<Axis> PARETO_AXES = List.of(
+            new Axis("pareto-parameters", "parameters", true, Result::parameters),
+            new Axis("pareto-macs", "MACs per sample", true, Result::macsPerSample),
+            new Axis("pareto-memory", "measured peak training memory (MiB)", false, r -> r.measuredPeakBytes() / (1024.0 * 1024.0)),
+            new Axis("pareto-step-time", "median step time (ms)", false, Result::stepMillisMedian));
+
+    /** Test accuracy against each cost, the Pareto-optimal candidates (in all four costs at once) as diamonds and starred. */
+    static Map<String, XYChart> paretoCharts(Run run) {
         boolean[] pareto = DesignExploration.paretoOptimal(run.results());
-        XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
-                .title(run.options().model() + ": test accuracy against parameters").xAxisTitle("parameters")
-                .yAxisTitle("test accuracy (%)").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setXAxisLogarithmic(true);
-        for (int i = 0; i < run.results().size(); i++) {
-            Result r = run.results().get(i);
-            if (Double.isFinite(r.accuracy())) {
-                XYSeries s = chart.addSeries(r.name() + (pareto[i] ? " *" : ""), new double[] {r.parameters()},
-                        new double[] {100 * r.accuracy()});
-                s.setMarker(pareto[i] ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+        Map<String, XYChart> charts = new LinkedHashMap<>();
+        for (Axis axis : PARETO_AXES) {
+            XYChart chart = new XYChartBuilder().width(Charts.WIDTH).height(Charts.HEIGHT)
+                    .title(run.options().model() + ": test accuracy against " + axis.title()).xAxisTitle(axis.title())
+                    .yAxisTitle("test accuracy (%)").build();
+            chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            chart.getStyler().setXAxisLogarithmic(axis.logarithmic());
+            for (int i = 0; i < run.results().size(); i++) {
+                Result r = run.results().get(i);
+                double x = axis.value().applyAsDouble(r);
+                if (Double.isFinite(r.accuracy()) && Double.isFinite(x) && x > 0) {
+                    XYSeries s = chart.addSeries(r.name() + (pareto[i] ? " *" : ""), new double[] {x}, new double[] {100 * r.accuracy()});
+                    s.setMarker(pareto[i] ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+                }
             }
+            if (chart.getSeriesMap().isEmpty()) {
+                chart.addSeries("no model trained without diverging", new double[] {1}, new double[] {0});
+            }
+            charts.put(axis.file(), chart);
         }
-        if (chart.getSeriesMap().isEmpty()) {
-            chart.addSeries("no model trained without diverging", new double[] {1}, new double[] {0});
-        }
-        return chart;
+        return charts;
     }
 
     static String json(Run run) {
@@ -613,7 +644,11 @@ final class Explore implements Command {
             JsonArray kept = new JsonArray();
             r.candidate().keptFirstOrder().forEach(kept::add);
             j.add("keptFirstOrder", kept);
-            if (run.memory().containsKey(r.name())) {
+            MemoryReport m = run.memory().get(r.name());
+            if (m != null) {
+                JsonObject phases = new JsonObject();
+                REPORTED_PHASES.forEach(p -> phases.addProperty(key(p), m.phases().get(p).peakTotalBytes() - r.baselineBytes()));
+                j.add("measuredPeakBytesByPhase", phases);
                 j.addProperty("memoryReport", "memory-" + fileName(r.name()) + ".txt");
             }
             JsonArray epochs = new JsonArray();

@@ -21,14 +21,16 @@ import org.quadralib.core.io.SafeTensors;
 import org.quadralib.layers.Init;
 import org.quadralib.layers.Module;
 import org.quadralib.layers.NeuronType;
+import org.quadralib.layers.QuadraticLayer;
 import org.quadralib.layers.train.Checkpoint;
 import org.quadralib.layers.zoo.Zoo;
 
 /**
- * {@code importance}: loads a trained quadratic zoo model from a checkpoint and prints the relative importance of
- * each quadratic layer ({@link LayerImportance}: {@code RI = P_M·P_W/δ_A}, with δ_A the test-accuracy drop when the
- * layer's quadratic term is masked). The model is rebuilt as {@code explore} builds it: the first-order zoo model
- * converted with the same {@code --convert} options and neuron type; the checkpoint's names and shapes must match it.
+ * {@code importance}: loads a trained quadratic zoo model and prints the relative importance of each quadratic layer
+ * ({@link LayerImportance}: {@code RI = P_M·P_W/δ_A}, with δ_A the test-accuracy drop when the layer's quadratic term
+ * is masked). A model {@code explore} saved ({@code --model-file}) is rebuilt from its configuration; a checkpoint
+ * ({@code --checkpoint}) is loaded into the first-order zoo model converted with the given {@code --convert} options
+ * and neuron type, whose names and shapes it must match.
  */
 final class Importance implements Command {
 
@@ -56,7 +58,7 @@ final class Importance implements Command {
 
     @Override
     public String summary() {
-        return "score the quadratic layers of a trained checkpoint (RI = P_M·P_W/δ_A), print the table";
+        return "score the quadratic layers of a saved model or checkpoint (RI = P_M·P_W/δ_A), print the table";
     }
 
     @Override
@@ -103,15 +105,12 @@ final class Importance implements Command {
             load(model, o);
             what = o.model() + " " + o.type().displayName() + " (" + o.convert().label() + ") from " + o.checkpoint();
         }
-        err.println("importance: " + what + "; data: " + data.label());
-        float[][] norm = DataOptions.normalization();
-        DataLoader test = new DataLoader(data.test(), DataLoader.Options.defaults().withBatchSize(TEST_BATCH)
-                .withNormalization(norm[0], norm[1]));
-        try {
-            out.print(LayerImportance.score(model, test));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(what + ": " + e.getMessage());
+        if (model.namedModules().values().stream().noneMatch(QuadraticLayer.class::isInstance)) {
+            throw new UsageException(what + " has no quadratic layer to score");
         }
+        err.println("importance: " + what + "; data: " + data.label());
+        DataLoader test = new DataLoader(data.test(), data.loaderOptions(TEST_BATCH));
+        out.print(LayerImportance.score(model, test));
         out.flush();
         return Main.EXIT_OK;
     }

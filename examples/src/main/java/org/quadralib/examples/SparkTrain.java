@@ -12,6 +12,7 @@ import java.util.Set;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.quadralib.autobuild.Subset;
 import org.quadralib.autobuild.ConversionPolicy;
 import org.quadralib.autobuild.Converter;
 import org.quadralib.core.data.DataLoader;
@@ -173,11 +174,11 @@ final class SparkTrain implements Command {
             List<String> files = null;
             try {
                 if (o.data() == null) {
-                    sample = FashionMnist.fromClasspath(Explore.SAMPLE, true);
+                    sample = FashionMnist.fromClasspath(DataOptions.SAMPLE, true);
                     if (o.trainSize() > 0 && o.trainSize() < sample.size()) {
-                        sample = new FirstSamples(sample, o.trainSize());
+                        sample = Subset.first(sample, o.trainSize());
                     }
-                    test = FashionMnist.fromClasspath(Explore.SAMPLE, false);
+                    test = FashionMnist.fromClasspath(DataOptions.SAMPLE, false);
                 } else {
                     files = idxFiles(o.data());
                     test = FashionMnist.test(o.data());

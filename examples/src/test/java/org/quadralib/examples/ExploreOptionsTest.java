@@ -1,6 +1,7 @@
 package org.quadralib.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.quadralib.autobuild.Budget;
+import org.quadralib.autobuild.BudgetSpec;
 import org.quadralib.core.data.FashionMnist;
 import org.quadralib.layers.NeuronType;
 
@@ -30,6 +33,30 @@ class ExploreOptionsTest {
         assertNull(o.out());
         assertNull(o.clip(), "the trainer's default");
         assertEquals(0, o.data().trainSize());
+        assertEquals(List.of(1f, 0.5f), o.widths());
+        assertEquals(BudgetSpec.parse("params=1.5x"), o.budget());
+        assertEquals(1, o.fineTuneEpochs());
+        assertEquals(0.1, o.validationFraction());
+        assertFalse(o.quiet());
+    }
+
+    @Test
+    void theExplorationOptionsAreRead() throws UsageException {
+        ExploreOptions o = ExploreOptions.parse(List.of("--widths", "1, 0.75,0.5", "--budget", "memory=64MiB", "--fine-tune", "2",
+                "--validation", "0.2", "--quiet"));
+        assertEquals(List.of(1f, 0.75f, 0.5f), o.widths());
+        assertEquals(new BudgetSpec(Budget.Measure.TRAINING_MEMORY, 64 << 20, false), o.budget());
+        assertEquals(2, o.fineTuneEpochs());
+        assertEquals(0.2, o.validationFraction());
+        assertTrue(o.quiet());
+        assertNull(ExploreOptions.parse(List.of("--budget", "none")).budget(), "no mixed model");
+        assertThrows(UsageException.class, () -> ExploreOptions.parse(List.of("--widths", "1,1")));
+        assertThrows(UsageException.class, () -> ExploreOptions.parse(List.of("--widths", "5")));
+        assertThrows(UsageException.class, () -> ExploreOptions.parse(List.of("--validation", "1")));
+        assertThrows(UsageException.class, () -> ExploreOptions.parse(List.of("--fine-tune", "0")));
+        for (String option : List.of("--widths", "--budget", "--fine-tune", "--validation", "--quiet")) {
+            assertTrue(ExploreOptions.help().contains(option), option);
+        }
     }
 
     @Test

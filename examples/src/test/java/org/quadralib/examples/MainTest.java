@@ -14,13 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.quadralib.layers.zoo.Zoo;
 
 class MainTest {
 
@@ -125,66 +120,6 @@ class MainTest {
                 "explore: --out " + under + " cannot be created: " + file + " is not a folder");
         assertEquals(List.of(file), filesUnder(dir));
         assertEquals("not a folder", Files.readString(file));
-    }
-
-    @Test
-    void aTinyExploreRunPrintsTheTableAndWritesItsFiles() throws IOException {
-        Path out = dir.resolve("report");
-        Run r = run("explore", "--sample", "--train-size", "256", "--test-size", "128", "--epochs", "1",
-                "--batch-size", "32", "--threads", "2", "--types", "first-order,PROPOSED", "--out", out.toString());
-        assertEquals(Main.EXIT_OK, r.code(), r.err());
-
-        List<String> lines = r.out().lines().toList();
-        assertTrue(lines.get(0).startsWith("lenet5 on embedded Fashion-MNIST sample (256 training, 128 test images): "
-                + "1 epoch, batch 32"), lines.get(0));
-        String header = lines.get(2);
-        for (String column : List.of("neuron type", "parameters", "test accuracy", "train time/epoch",
-                "step time (median)", "peak tracked memory")) {
-            assertTrue(header.contains(column), header);
-        }
-        long firstOrder = Zoo.build("lenet5", 1, 28, 10).parameterCount();
-        assertTrue(lines.get(4).matches("first-order +" + String.format("%,d", firstOrder)
-                + " +\\d+\\.\\d\\d% +\\d+\\.\\d s +\\d+\\.\\d ms +\\d+\\.\\d MiB"), lines.get(4));
-        assertTrue(lines.get(5).matches("PROPOSED +[\\d,]+ +\\d+\\.\\d\\d% +\\d+\\.\\d s +\\d+\\.\\d ms +\\d+\\.\\d MiB"),
-                lines.get(5));
-        assertEquals(6, lines.size(), r.out());
-
-        List<String> names = filesUnder(out).stream().map(p -> p.getFileName().toString()).sorted().toList();
-        assertEquals(List.of("accuracy.png", "accuracy.svg", "loss.png", "loss.svg", "memory-PROPOSED.txt",
-                "memory-first-order.txt", "report.html", "results.json"), names);
-        JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
-        assertEquals(2, results.getAsJsonArray("results").size());
-        JsonObject proposed = results.getAsJsonArray("results").get(1).getAsJsonObject();
-        assertEquals("PROPOSED", proposed.get("type").getAsString());
-        assertEquals(3 * firstOrder - parametersOfBiases(), proposed.get("parameters").getAsLong(),
-                "PROPOSED triples every weight, not the biases");
-        assertFalse(proposed.get("diverged").getAsBoolean());
-        String html = Files.readString(out.resolve("report.html"));
-        assertTrue(html.contains("PROPOSED"));
-        for (String column : List.of("peak in forward", "peak in backward", "peak in update")) {
-            assertTrue(html.contains(column), column + " missing from report.html");
-        }
-
-        for (JsonElement element : results.getAsJsonArray("results")) {
-            JsonObject variant = element.getAsJsonObject();
-            String type = variant.get("type").getAsString();
-            long peak = variant.get("peakTrackedBytes").getAsLong();
-            JsonObject phases = variant.getAsJsonObject("peakTrackedBytesByPhase");
-            for (String phase : List.of("forward", "backward", "update")) {
-                long bytes = phases.get(phase).getAsLong();
-                assertTrue(bytes > 0 && bytes <= peak, type + " " + phase + " peak " + bytes + " of " + peak);
-            }
-            String file = variant.get("memoryReport").getAsString();
-            assertEquals("memory-" + type + ".txt", file);
-            String text = Files.readString(out.resolve(file));
-            assertTrue(text.startsWith("Memory report: "), text);
-            assertTrue(text.contains("Steps: 8 recorded"), "one step per training batch, none for the test set: " + text);
-        }
-    }
-
-    /** LeNet-5's bias count: 6 + 16 + 120 + 84 + 10. */
-    private static long parametersOfBiases() {
-        return 2L * (6 + 16 + 120 + 84 + 10);
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.quadralib.autobuild.Subset;
 import org.quadralib.autobuild.ConversionPolicy;
 import org.quadralib.autobuild.Converter;
 import org.quadralib.core.Parallel;
@@ -39,8 +40,8 @@ class TypesTrainTest {
 
     @BeforeAll
     static void load() throws IOException {
-        train = FashionMnist.fromClasspath(Explore.SAMPLE, true);
-        test = new FirstSamples(FashionMnist.fromClasspath(Explore.SAMPLE, false), 500);
+        train = FashionMnist.fromClasspath(DataOptions.SAMPLE, true);
+        test = Subset.first(FashionMnist.fromClasspath(DataOptions.SAMPLE, false), 500);
     }
 
     private static boolean hasForm(NeuronType type) {
@@ -59,9 +60,9 @@ class TypesTrainTest {
             Module model = Converter.convert(Zoo.build("lenet5", 1, 28, 10), hasForm(type) ? policy.matching("classifier.4") : policy)
                     .model();
             DataLoader loader = new DataLoader(train, DataLoader.Options.defaults().withBatchSize(BATCH).withShuffle(true).withSeed(1)
-                    .withNormalization(new float[] {Explore.MEAN}, new float[] {Explore.STD}));
+                    .withNormalization(new float[] {DataOptions.MEAN}, new float[] {DataOptions.STD}));
             DataLoader eval = new DataLoader(test, DataLoader.Options.defaults().withBatchSize(250)
-                    .withNormalization(new float[] {Explore.MEAN}, new float[] {Explore.STD}));
+                    .withNormalization(new float[] {DataOptions.MEAN}, new float[] {DataOptions.STD}));
             long t0 = System.nanoTime();
             Trainer trainer = new Trainer(Trainer.Config.sgd(ExploreOptions.DEFAULT_LR, 0.9f).withMaxSteps(STEPS));
             trainer.fit(model, loader, null, 1);

@@ -8,6 +8,7 @@ import java.util.function.ToLongFunction;
 
 import org.quadralib.core.Tensor;
 import org.quadralib.core.data.DataLoader;
+import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.memory.MemoryTracker;
 import org.quadralib.layers.Init;
 import org.quadralib.layers.Module;
@@ -83,12 +84,16 @@ public final class DesignExploration {
      * @param macsPerSample multiply-accumulates of one forward pass per sample ({@link Summary})
      * @param predictedPeakBytes the memory predictor's figure for one training step, or -1 without a predictor
      * @param measuredPeakBytes the peak of the library's tracked memory while training, counted from before the
-     *     model existed (parameters, buffers, gradients, optimizer state, activations, workspaces, batches)
+     *     model existed (parameters, buffers, gradients, optimizer state, activations, batches) and with every
+     *     workspace the process holds; workspaces only grow, so a model trained after a larger one is charged the
+     *     larger one's (train the candidates from the cheapest up, as {@link #trainingOrder} orders them)
      * @param stepMillisMedian the median wall-clock time of one training step over the run
      * @param secondsPerEpoch mean training time per epoch (evaluation excluded)
+     * @param baselineBytes the tracked bytes before the model existed, from which {@code measuredPeakBytes} is counted
+     *     (to count a profiler's peaks the same way)
      */
     public record Result(Candidate candidate, History history, long parameters, long macsPerSample, long predictedPeakBytes,
-                         long measuredPeakBytes, double stepMillisMedian, double secondsPerEpoch) {
+                         long measuredPeakBytes, double stepMillisMedian, double secondsPerEpoch, long baselineBytes) {
 
         /** The candidate's name. */
         public String name() {
@@ -163,10 +168,10 @@ public final class DesignExploration {
         Tensor example = LayerImportance.firstBatch(train);
         long macs = Summary.of(model, example).totalMacs() / example.shape()[0];
         long predicted = memoryPredictor == null ? -1 : memoryPredictor.applyAsLong(model);
-        example = null;
         MemoryTracker.settle();
-        // Counted from before the model existed: its parameters and buffers are part of what training holds.
-        long baseline = MemoryTracker.currentTotal() - stateBytes(model);
+        // Counted from before the model existed: its parameters and buffers are part of what training holds, and so
+        // are the per-thread workspaces, which persist from earlier work and only grow.
+        long baseline = MemoryTracker.currentTotal() - stateBytes(model) - MemoryTracker.current(MemoryCategory.WORKSPACE);
         MemoryTracker.resetPeaks();
         StepTimes steps = new StepTimes();
         List<TrainingListener> all = new ArrayList<>(List.of(listeners));
@@ -174,7 +179,21 @@ public final class DesignExploration {
         History history = new Trainer(config, all.toArray(TrainingListener[]::new)).fit(model, train, evaluation, epochs);
         long peak = MemoryTracker.peakTotal() - baseline;
         double seconds = history.epochs().stream().mapToDouble(EpochRecord::seconds).average().orElse(Double.NaN);
-        return new Result(candidate, history, model.parameterCount(), macs, predicted, peak, steps.medianMillis(), seconds);
+        return new Result(candidate, history, model.parameterCount(), macs, predicted, peak, steps.medianMillis(), seconds, baseline);
+    }
+
+    /**
+     * The candidates in the order to train them so that each is charged its own workspaces: fewest MACs per sample
+     * first (ties: fewer parameters), from a trace on {@code example}. The list is not modified.
+     */
+    public static List<Candidate> trainingOrder(List<Candidate> candidates, Tensor example) {
+        List<Candidate> order = new ArrayList<>(candidates);
+        java.util.Map<Candidate, Long> macs = new java.util.IdentityHashMap<>();
+        for (Candidate c : order) {
+            macs.put(c, Summary.of(c.model(), example).totalMacs());
+        }
+        order.sort(java.util.Comparator.<Candidate>comparingLong(macs::get).thenComparingLong(c -> c.model().parameterCount()));
+        return order;
     }
 
     private static long stateBytes(Module model) {

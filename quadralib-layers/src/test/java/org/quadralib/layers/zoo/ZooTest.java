@@ -193,6 +193,34 @@ class ZooTest {
     }
 
     @Test
+    void theWidthMultiplierScalesEveryHiddenCountAndKeepsTheNames() {
+        Map<String, Module> half = Zoo.build("lenet5", 1, 28, 10, 0.5f, LayerFactory.FIRST_ORDER).namedModules();
+        assertEquals(3, ((Conv2d) half.get("features.0")).outChannels());
+        assertEquals(8, ((Conv2d) half.get("features.3")).outChannels());
+        assertEquals(8 * 5 * 5, ((Linear) half.get("classifier.0")).inFeatures());
+        assertEquals(60, ((Linear) half.get("classifier.0")).outFeatures());
+        assertEquals(42, ((Linear) half.get("classifier.2")).outFeatures());
+        assertEquals(10, ((Linear) half.get("classifier.4")).outFeatures(), "the classes are not scaled");
+        assertEquals(1, ((Conv2d) half.get("features.0")).inChannels(), "the input is not scaled");
+        for (String name : Zoo.NAMES) {
+            int size = name.equals("mlp") || name.equals("lenet5") ? 28 : 32;
+            Module full = Zoo.build(name, 3, size, 10);
+            Module one = Zoo.build(name, 3, size, 10, 1f, LayerFactory.FIRST_ORDER);
+            Module quarter = Zoo.build(name, 3, size, 10, 0.25f, LayerFactory.FIRST_ORDER);
+            assertEquals(full.parameterCount(), one.parameterCount(), name + " at width 1");
+            assertEquals(full.stateDict().keySet(), quarter.stateDict().keySet(), name + ": the same names at any width");
+            assertTrue(quarter.parameterCount() < full.parameterCount() / 4, name + ": " + quarter.parameterCount());
+        }
+        Map<String, Module> resnet = Zoo.build("resnet20", 3, 32, 10, 0.5f, LayerFactory.FIRST_ORDER).namedModules();
+        assertEquals(8, ((Conv2d) resnet.get("conv1")).outChannels());
+        assertEquals(32, ((Linear) resnet.get("fc")).inFeatures());
+        assertEquals(16, ((Conv2d) Zoo.build("vgg7", 1, 28, 10, 0.25f, LayerFactory.FIRST_ORDER).namedModules().get("features.0"))
+                .outChannels());
+        assertThrows(IllegalArgumentException.class, () -> Zoo.build("lenet5", 1, 28, 10, 0f, LayerFactory.FIRST_ORDER));
+        assertThrows(IllegalArgumentException.class, () -> Zoo.build("vgg7", 1, 28, 10, Float.NaN, LayerFactory.FIRST_ORDER));
+    }
+
+    @Test
     void unknownNamesAndBadArgumentsAreExplained() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Zoo.build("resnet50", 3, 32, 10));
         assertTrue(e.getMessage().contains("'resnet50'"), e.getMessage());
