@@ -67,7 +67,14 @@ final class StepReplay {
 
     /** Probes {@code model} at both probe batches; leaves parameters, gradients and buffers as they were. */
     static StepReplay probe(Module model, int[] sampleShape) {
-        return new StepReplay(record(model, sampleShape, SMALL), record(model, sampleShape, LARGE));
+        StepReplay first = new StepReplay(record(model, sampleShape, SMALL), record(model, sampleShape, LARGE));
+        if (first.aligned()) {
+            return first;
+        }
+        // A first pass can take another path than later ones (a kernel's per-thread scratch grown by the pass itself,
+        // or by earlier work in this JVM, changes what it allocates): probe once more, now in the steady state.
+        StepReplay second = new StepReplay(record(model, sampleShape, SMALL), record(model, sampleShape, LARGE));
+        return second.aligned() ? second : first;
     }
 
     @SuppressWarnings("try") // the scopes are used for what they do on open and close
