@@ -126,7 +126,18 @@ public abstract class SparkData {
      * @throws IllegalArgumentException if no format has that name or the paths do not fit it
      */
     public static SparkData fromFiles(String format, List<String> paths) throws IOException {
-        DatasetFormat f = DatasetFormat.named(format);
+        return fromFiles(DatasetFormat.named(format), paths);
+    }
+
+    /**
+     * Files every executor reads by itself, in {@code format} (for instance {@link DatasetFormat#folder} with its
+     * options). The driver opens them once, to learn the number of samples, their shape and the classes.
+     *
+     * @throws IOException              if the driver cannot read them
+     * @throws IllegalArgumentException if the paths do not fit the format
+     */
+    public static SparkData fromFiles(DatasetFormat format, List<String> paths) throws IOException {
+        DatasetFormat f = format;
         List<String> copy = List.copyOf(paths);
         Dataset opened = f.open(copy);
         return new Files(f, copy, opened.size(), opened.sampleShape(), opened.numClasses());

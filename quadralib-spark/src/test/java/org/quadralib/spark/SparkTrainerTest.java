@@ -394,6 +394,92 @@ class SparkTrainerTest {
         assertTrue(unknown.getMessage().contains("idx"), unknown.getMessage());
     }
 
+    /** Trains {@code data} on Spark (2 workers, 2 epochs) and on one machine from the same files; same weights. */
+    private void filesTrainAsOneMachine(DatasetFormat format, List<String> paths, int size, int[] shape, int classes)
+            throws IOException {
+        SparkData train = SparkData.fromFiles(format, paths);
+        assertEquals(size, train.size());
+        assertArrayEquals(shape, train.sampleShape());
+        assertEquals(classes, train.numClasses());
+        int inputs = shape[0] * shape[1] * shape[2];
+        ModelFactory factory = () -> {
+            Init.manualSeed(9);
+            return new Sequential(new Flatten(), new Linear(inputs, classes));
+        };
+        DataLoader.Options options = batching().withBatchSize(8);
+        Trainer.Config sgd = Trainer.Config.sgd(0.01f, 0.9f);
+        Module single = factory.build();
+        new Trainer(sgd).fit(single, new DataLoader(format.open(paths), options), null, 2);
+        Module distributed = factory.build();
+        new SparkTrainer(sc, factory, sgd, 2).fit(distributed, train, options, null, 2);
+        assertSameState(single, distributed, TOLERANCE);
+    }
+
+    /** {@code records} CIFAR records of random pixels, with {@code labelBytes} random label bytes below the bounds. */
+    private static void writeCifar(Path file, int records, int[] labelBounds, java.util.Random random)
+            throws IOException {
+        int record = labelBounds.length + 3 * 32 * 32;
+        byte[] out = new byte[records * record];
+        random.nextBytes(out);
+        for (int r = 0; r < records; r++) {
+            for (int b = 0; b < labelBounds.length; b++) {
+                out[r * record + b] = (byte) random.nextInt(labelBounds[b]);
+            }
+        }
+        java.nio.file.Files.write(file, out);
+    }
+
+    @Test
+    void cifarBinaryFilesReadByEveryExecutorTrainAsOneMachine() throws IOException {
+        java.util.Random random = new java.util.Random(5);
+        Path first = dir.resolve("data_batch_1.bin");
+        Path second = dir.resolve("data_batch_2.bin");
+        writeCifar(first, 14, new int[] {10}, random);
+        writeCifar(second, 10, new int[] {10}, random);
+        filesTrainAsOneMachine(DatasetFormat.named("CIFAR10"), List.of(first.toString(), second.toString()), 24,
+                new int[] {3, 32, 32}, 10);
+
+        Path hundred = dir.resolve("train.bin");
+        writeCifar(hundred, 20, new int[] {20, 100}, random);
+        filesTrainAsOneMachine(DatasetFormat.named("cifar100"), List.of(hundred.toString()), 20,
+                new int[] {3, 32, 32}, 100);
+
+        // A CIFAR-100 file is not CIFAR-10: its records are one byte longer; the driver says so before any task.
+        java.io.IOException wrong = assertThrows(java.io.IOException.class,
+                () -> SparkData.fromFiles("cifar10", List.of(hundred.toString())));
+        assertTrue(wrong.getMessage().contains("train.bin"), wrong.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SparkData.fromFiles("cifar10", List.of()));
+    }
+
+    @Test
+    void imageFoldersReadByEveryExecutorTrainAsOneMachine() throws IOException {
+        java.util.Random random = new java.util.Random(7);
+        Path root = dir.resolve("train");
+        List<String> classes = List.of("cat", "dog", "owl");
+        for (String c : classes) {
+            java.nio.file.Files.createDirectories(root.resolve(c));
+            for (int i = 0; i < 6; i++) {
+                java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(12, 10,
+                        java.awt.image.BufferedImage.TYPE_INT_RGB);
+                for (int y = 0; y < 10; y++) {
+                    for (int x = 0; x < 12; x++) {
+                        image.setRGB(x, y, random.nextInt(1 << 24));
+                    }
+                }
+                assertTrue(javax.imageio.ImageIO.write(image, "png", root.resolve(c).resolve(i + ".png").toFile()));
+            }
+        }
+        // Options other than the defaults travel to the executors with the format.
+        DatasetFormat format = DatasetFormat.folder(new org.quadralib.core.data.ImageFolder.Options(8, 8,
+                org.quadralib.core.data.ImageFolder.Color.GREY, org.quadralib.core.data.ImageFolder.Fit.CENTER_CROP));
+        assertEquals("folder", format.name());
+        filesTrainAsOneMachine(format, List.of(root.toString()), 18, new int[] {1, 8, 8}, 3);
+        assertArrayEquals(new int[] {3, 32, 32}, SparkData.fromFiles("folder", List.of(root.toString())).sampleShape());
+        IllegalArgumentException two = assertThrows(IllegalArgumentException.class,
+                () -> SparkData.fromFiles("folder", List.of(root.toString(), root.toString())));
+        assertTrue(two.getMessage().contains("folder"), two.getMessage());
+    }
+
     @Test
     void theStepCostIsTheSerializedWeightsInAndTheGradientOut() throws InterruptedException {
         Module model = proposed();
