@@ -251,6 +251,18 @@ public final class Tensor {
         return this;
     }
 
+    /**
+     * The values, row-major, in an array whose index 0 holds the first element: the backing array itself (no copy;
+     * a kernel's writes reach this tensor) when the tensor is contiguous and starts at offset 0, else a contiguous
+     * copy. For kernels that index from 0.
+     *
+     * @throws IllegalStateException if the storage was released by its memory scope
+     */
+    public float[] dataFromZero() {
+        Tensor c = contiguous();
+        return c.offset == 0 ? c.data() : c.toFloatArray();
+    }
+
     /** The values, row-major, in a new array. */
     public float[] toFloatArray() {
         float[] out = new float[numel()];

@@ -1058,7 +1058,6 @@ final class QuadraticEngine {
         if (t == null) {
             return null;
         }
-        Tensor c = t.contiguous();
-        return c.offset() == 0 ? c.data() : c.toFloatArray();
+        return t.dataFromZero();
     }
 }

@@ -61,7 +61,7 @@ public final class Conv {
             @Override
             protected Tensor forward(Context ctx, Tensor... in) {
                 Tensor y = Tensor.empty(xs[0], ws[0], geo.outH(), geo.outW());
-                ConvKernels.forward(geo, Raw.data(in[0]), Raw.data(in[1]), cached, in.length > 2 ? Raw.data(in[2]) : null,
+                ConvKernels.forward(geo, in[0].dataFromZero(), in[1].dataFromZero(), cached, in.length > 2 ? in[2].dataFromZero() : null,
                         y.data());
                 savedX = ctx.needsInputGrad(1) ? ctx.save(in[0]) : -1;
                 savedW = ctx.needsInputGrad(0) ? ctx.save(in[1]) : -1;
@@ -71,18 +71,18 @@ public final class Conv {
             @Override
             protected Tensor[] backward(Context ctx, Tensor g) {
                 boolean needB = bc != null && ctx.needsInputGrad(2);
-                float[] gd = Raw.data(g);
+                float[] gd = g.dataFromZero();
                 Tensor gx = null;
                 Tensor gw = null;
                 Tensor gb = null;
                 if (savedW >= 0) {
                     gx = Tensor.empty(xs);
-                    ConvKernels.backwardInput(geo, gd, Raw.data(ctx.saved(savedW)), gx.data());
+                    ConvKernels.backwardInput(geo, gd, ctx.saved(savedW).dataFromZero(), gx.data());
                 }
                 if (savedX >= 0 || needB) {
                     gw = savedX < 0 ? null : Tensor.empty(ws);
                     gb = needB ? Tensor.empty(ws[0]) : null;
-                    ConvKernels.backwardWeight(geo, gd, savedX < 0 ? null : Raw.data(ctx.saved(savedX)),
+                    ConvKernels.backwardWeight(geo, gd, savedX < 0 ? null : ctx.saved(savedX).dataFromZero(),
                             gw == null ? null : gw.data(), gb == null ? null : gb.data());
                 }
                 return bc == null ? new Tensor[] {gx, gw} : new Tensor[] {gx, gw, gb};

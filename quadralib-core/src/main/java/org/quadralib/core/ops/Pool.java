@@ -29,7 +29,7 @@ public final class Pool {
                 Tensor y = Tensor.empty(s[0], s[1], oh, ow);
                 // Without a gradient to route, the winners' indices are neither searched for nor stored.
                 Tensor idx = ctx.recordsGraph() ? Tensor.empty(s[0], s[1], oh, ow) : null;
-                PoolKernels.maxForward(Raw.data(in[0]), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data(),
+                PoolKernels.maxForward(in[0].dataFromZero(), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data(),
                         idx == null ? null : idx.data());
                 if (idx != null) {
                     ctx.save(idx);
@@ -41,7 +41,7 @@ public final class Pool {
             protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
-                PoolKernels.maxBackward(Raw.data(gc), ctx.saved(0).data(), planes, s[2], s[3], oh, ow, gx.data());
+                PoolKernels.maxBackward(gc.dataFromZero(), ctx.saved(0).data(), planes, s[2], s[3], oh, ow, gx.data());
                 return new Tensor[] {gx};
             }
         }.apply(x.contiguous());
@@ -61,7 +61,7 @@ public final class Pool {
             @Override
             protected Tensor forward(Context ctx, Tensor... in) {
                 Tensor y = Tensor.empty(s[0], s[1], oh, ow);
-                PoolKernels.avgForward(Raw.data(in[0]), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data());
+                PoolKernels.avgForward(in[0].dataFromZero(), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, y.data());
                 return y;
             }
 
@@ -69,7 +69,7 @@ public final class Pool {
             protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
-                PoolKernels.avgBackward(Raw.data(gc), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, gx.data());
+                PoolKernels.avgBackward(gc.dataFromZero(), planes, s[2], s[3], kh, kw, sh, sw, ph, pw, gx.data());
                 return new Tensor[] {gx};
             }
         }.apply(x.contiguous());
@@ -91,7 +91,7 @@ public final class Pool {
             @Override
             protected Tensor forward(Context ctx, Tensor... in) {
                 Tensor y = Tensor.empty(s[0], s[1], oh, ow);
-                PoolKernels.adaptiveAvgForward(Raw.data(in[0]), planes, s[2], s[3], oh, ow, y.data());
+                PoolKernels.adaptiveAvgForward(in[0].dataFromZero(), planes, s[2], s[3], oh, ow, y.data());
                 return y;
             }
 
@@ -99,7 +99,7 @@ public final class Pool {
             protected Tensor[] backward(Context ctx, Tensor g) {
                 Tensor gc = g.contiguous();
                 Tensor gx = Tensor.zeros(s);
-                PoolKernels.adaptiveAvgBackward(Raw.data(gc), planes, s[2], s[3], oh, ow, gx.data());
+                PoolKernels.adaptiveAvgBackward(gc.dataFromZero(), planes, s[2], s[3], oh, ow, gx.data());
                 return new Tensor[] {gx};
             }
         }.apply(x.contiguous());
