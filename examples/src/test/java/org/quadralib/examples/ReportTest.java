@@ -103,7 +103,9 @@ class ReportTest {
         Optional<Path> chromium = BrowserCheck.chromium();
         assumeTrue(chromium.isPresent(), "chromium not installed at " + BrowserCheck.DEFAULT_CHROMIUM
                 + " (or -Dquadralib.chromium): the browser check of report.html is skipped");
+        // Kept as build artefacts: the screenshot (the top of the page) and the page itself.
         Path shot = Path.of("target", "report-screenshot.png");
+        Files.copy(report, Path.of("target", "report.html"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         BrowserCheck.Result r = BrowserCheck.check(chromium.get(), report, shot, Duration.ofSeconds(60));
         assertTrue(r.ok(), r.toString());
         assertFalse(r.imageSizes().isEmpty());
