@@ -9,6 +9,8 @@ import org.quadralib.autobuild.DesignExploration;
 import org.quadralib.autobuild.DesignExploration.Result;
 import org.quadralib.autobuild.Subset;
 import org.quadralib.core.Tensor;
+import org.quadralib.core.memory.MemoryCategory;
+import org.quadralib.core.memory.MemoryTracker;
 import org.quadralib.core.data.DataLoader;
 import org.quadralib.layers.Conv2d;
 import org.quadralib.layers.Module;
@@ -86,20 +88,31 @@ final class ReportSections {
         int[] shape = run.data().train().sampleShape();
         NeuronType type = twin.candidate().spec().quadratic().values().iterator().next();
         float width = baseline.candidate().spec().width();
-        Map<String, Module> models = new LinkedHashMap<>();
-        models.put("first-order", DesignExploration.candidate(space(run, BackpropMode.HYBRID), null, width, o.seed()).model());
-        models.put(type.displayName() + " hybrid", DesignExploration.candidate(space(run, BackpropMode.HYBRID), type, width, o.seed()).model());
+        Map<String, java.util.function.Supplier<Module>> models = new LinkedHashMap<>();
+        models.put("first-order", () -> DesignExploration.candidate(space(run, BackpropMode.HYBRID), null, width, o.seed()).model());
+        models.put(type.displayName() + " hybrid", () -> DesignExploration.candidate(space(run, BackpropMode.HYBRID), type, width, o.seed()).model());
         models.put(type.displayName() + " standard",
-                DesignExploration.candidate(space(run, BackpropMode.STANDARD), type, width, o.seed()).model());
+                () -> DesignExploration.candidate(space(run, BackpropMode.STANDARD), type, width, o.seed()).model());
         Map<String, List<MemoryCharts.LayerBytes>> layers = new LinkedHashMap<>();
         List<MemoryCharts.StepCurve> curves = new ArrayList<>();
-        for (Map.Entry<String, Module> e : models.entrySet()) {
-            MemoryPrediction predicted = MemoryPrediction.predict(e.getValue(), shape, o.batchSize(), OptimizerState.SGD_MOMENTUM);
-            MemoryReport measured = profiledSteps(run, e.getValue());
+        for (Map.Entry<String, java.util.function.Supplier<Module>> e : models.entrySet()) {
+            Module model = e.getValue().get();
+            MemoryPrediction predicted = MemoryPrediction.predict(model, shape, o.batchSize(), OptimizerState.SGD_MOMENTUM);
+            // The prediction's probes leave garbage that counts as tracked memory until the collector reclaims it.
+            MemoryTracker.settle();
+            // Like the prediction, the measured curve counts from before the model existed (what else the run holds,
+            // such as the trained candidates, left out), per-thread workspaces included.
+            long before = MemoryTracker.currentTotal() - MemoryTracker.current(MemoryCategory.WORKSPACE) - stateBytes(model);
+            MemoryReport measured = profiledSteps(run, model);
             layers.put(e.getKey() + ", predicted", MemoryCharts.LayerBytes.of(predicted));
             layers.put(e.getKey() + ", measured", MemoryCharts.LayerBytes.of(measured));
             curves.add(MemoryCharts.StepCurve.predicted(e.getKey() + ", predicted", predicted));
-            curves.add(MemoryCharts.StepCurve.measured(e.getKey() + ", measured", measured, PROFILED_STEPS - 1));
+            MemoryCharts.StepCurve m = MemoryCharts.StepCurve.measured(e.getKey() + ", measured", measured, PROFILED_STEPS - 1);
+            double[] bytes = m.bytes().clone();
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] -= before;
+            }
+            curves.add(new MemoryCharts.StepCurve(m.label(), m.position(), bytes, m.backwardStart(), m.updateStart()));
         }
         report.heading("Memory of a training step, predicted beside measured");
         report.paragraph(String.format(java.util.Locale.ROOT, "Fresh models at width %s, batch %d, SGD with momentum: the "
@@ -114,6 +127,14 @@ final class ReportSections {
         int[] shape = run.data().train().sampleShape();
         return new DesignExploration.Space(run.options().model(), shape[0], shape[1], run.data().train().numClasses(),
                 run.options().convert().policy(NeuronType.PROPOSED).withMode(mode));
+    }
+
+    private static long stateBytes(Module model) {
+        long n = 0;
+        for (Tensor t : model.stateDict().values()) {
+            n += 4L * t.numel();
+        }
+        return n;
     }
 
     private static MemoryReport profiledSteps(Explore.Run run, Module model) {
