@@ -68,7 +68,7 @@ final class Explore implements Command {
 
     /** One finished run. */
     record Run(ExploreOptions options, DataOptions.Data data, int validationImages, List<Result> results, Mix mix, Budget budget,
-               Map<String, MemoryReport> memory) {
+               Map<String, MemoryReport> memory, Map<String, Snapshots> snapshots) {
     }
 
     @Override
@@ -121,8 +121,9 @@ final class Explore implements Command {
         // Trained from the cheapest up, so that each is charged its own workspaces; listed in the plan's order.
         Map<Candidate, Result> trained = new java.util.IdentityHashMap<>();
         Map<String, MemoryReport> memory = new LinkedHashMap<>();
+        Map<String, Snapshots> snapshots = new LinkedHashMap<>();
         for (Candidate c : DesignExploration.trainingOrder(plan, example(shape))) {
-            trained.put(c, train(c, train, test, config, options.epochs(), predictor, progress, memory, options.out() != null));
+            trained.put(c, train(c, train, test, config, options.epochs(), predictor, progress, memory, snapshots, options.out() != null));
         }
         List<Result> results = new ArrayList<>();
         plan.forEach(c -> results.add(trained.get(c)));
@@ -130,9 +131,9 @@ final class Explore implements Command {
         if (budget != null && mixType != null) {
             mix = mix(results, mixType, validation, budget, predictor, progress);
             results.add(train(mix.candidate(), train, test, config, options.fineTuneEpochs(), predictor, progress, memory,
-                    options.out() != null));
+                    snapshots, options.out() != null));
         }
-        Run run = new Run(options, data, split.validation().size(), results, mix, budget, memory);
+        Run run = new Run(options, data, split.validation().size(), results, mix, budget, memory, snapshots);
         out.print(table(run));
         if (mix != null) {
             out.println();
@@ -226,12 +227,14 @@ final class Explore implements Command {
     // ------------------------------------------------------------------ steps
 
     private static Result train(Candidate c, DataLoader train, DataLoader test, Trainer.Config config, int epochs,
-                                ToLongFunction<Module> predictor, Progress progress, Map<String, MemoryReport> memory, boolean profile) {
+                                ToLongFunction<Module> predictor, Progress progress, Map<String, MemoryReport> memory,
+                                Map<String, Snapshots> snapshots, boolean profile) {
         progress.start(c, epochs);
         // Profiled only when the figures are written: the profiler's bookkeeping adds to every allocation.
         try (ProfilingListener profiling = profile ? ProfilingListener.attach(c.model()) : null) {
             Result r = profiling == null ? DesignExploration.train(c, train, test, config, epochs, predictor, progress)
-                    : DesignExploration.train(c, train, test, config, epochs, predictor, progress, profiling);
+                    : DesignExploration.train(c, train, test, config, epochs, predictor, progress, profiling,
+                            snapshots.computeIfAbsent(c.name(), n -> new Snapshots()));
             if (profiling != null) {
                 memory.put(c.name(), profiling.report());
             }

@@ -120,9 +120,9 @@ class ExploreTest {
         assertEquals("PROPOSED", mixed.get("from").getAsString());
         assertEquals(5, mixed.getAsJsonArray("layers").size());
         String html = Files.readString(out.resolve("report.html"));
-        for (String section : List.of("Layer importance and selection", "Pareto front", "peak in backward", "memory per module",
-                "Activation maps of the first test image, first-order beside PROPOSED", "Channels of features.3",
-                "PROPOSED: features.0.weight_b", "Weights after training")) {
+        for (String section : List.of("Layer importance and selection", "Pareto front", "peak in backward", "memory per layer",
+                "Activation maps of one test image per class", "first-order beside PROPOSED",
+                "features.0 weights, end of epoch 1", "Weights and gradients per layer")) {
             assertTrue(html.contains(section), section + " missing from report.html");
         }
 
