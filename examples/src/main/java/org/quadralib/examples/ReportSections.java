@@ -9,7 +9,6 @@ import org.quadralib.autobuild.DesignExploration;
 import org.quadralib.autobuild.DesignExploration.Result;
 import org.quadralib.autobuild.Subset;
 import org.quadralib.core.Tensor;
-import org.quadralib.core.memory.MemoryCategory;
 import org.quadralib.core.memory.MemoryTracker;
 import org.quadralib.core.data.DataLoader;
 import org.quadralib.layers.Conv2d;
@@ -102,7 +101,7 @@ final class ReportSections {
             MemoryTracker.settle();
             // Like the prediction, the measured curve counts from before the model existed (what else the run holds,
             // such as the trained candidates, left out), per-thread workspaces included.
-            long before = MemoryTracker.currentTotal() - MemoryTracker.current(MemoryCategory.WORKSPACE) - stateBytes(model);
+            long before = DesignExploration.heldBefore(model);
             MemoryReport measured = profiledSteps(run, model);
             layers.put(e.getKey() + ", predicted", MemoryCharts.LayerBytes.of(predicted));
             layers.put(e.getKey() + ", measured", MemoryCharts.LayerBytes.of(measured));
@@ -127,14 +126,6 @@ final class ReportSections {
         int[] shape = run.data().train().sampleShape();
         return new DesignExploration.Space(run.options().model(), shape[0], shape[1], run.data().train().numClasses(),
                 run.options().convert().policy(NeuronType.PROPOSED).withMode(mode));
-    }
-
-    private static long stateBytes(Module model) {
-        long n = 0;
-        for (Tensor t : model.stateDict().values()) {
-            n += 4L * t.numel();
-        }
-        return n;
     }
 
     private static MemoryReport profiledSteps(Explore.Run run, Module model) {

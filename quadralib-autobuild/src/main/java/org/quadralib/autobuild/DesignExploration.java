@@ -171,7 +171,7 @@ public final class DesignExploration {
         MemoryTracker.settle();
         // Counted from before the model existed: its parameters and buffers are part of what training holds, and so
         // are the per-thread workspaces, which persist from earlier work and only grow.
-        long baseline = MemoryTracker.currentTotal() - stateBytes(model) - MemoryTracker.current(MemoryCategory.WORKSPACE);
+        long baseline = heldBefore(model);
         MemoryTracker.resetPeaks();
         StepTimes steps = new StepTimes();
         List<TrainingListener> all = new ArrayList<>(List.of(listeners));
@@ -194,6 +194,15 @@ public final class DesignExploration {
         }
         order.sort(java.util.Comparator.<Candidate>comparingLong(macs::get).thenComparingLong(c -> c.model().parameterCount()));
         return order;
+    }
+
+    /**
+     * The tracked bytes held now less {@code model}'s parameters and buffers and the per-thread workspaces: what
+     * was held before the model existed, the baseline from which a candidate's training memory is counted (the
+     * workspaces persist from earlier work and only grow, so they are charged to the step that uses them).
+     */
+    public static long heldBefore(Module model) {
+        return MemoryTracker.currentTotal() - stateBytes(model) - MemoryTracker.current(MemoryCategory.WORKSPACE);
     }
 
     private static long stateBytes(Module model) {
